@@ -1,0 +1,128 @@
+package queue_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/shelfhq/shelf/shared/queue"
+)
+
+func TestEnqueueUnknownNameIsAnError(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, err := b.q.Enqueue(b.ctx, queue.Params{Name: "no_such_task"})
+	require.ErrorIs(t, err, queue.ErrUnknownTask)
+}
+
+func TestEnqueueRejectsArgsThatAreNotAnObject(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, args := range []string{`[1,2]`, `"x"`, `{"a":`, `{} {}`} {
+		_, err := b.q.Enqueue(b.ctx, queue.Params{Name: "echo", Args: json.RawMessage(args)})
+		require.ErrorIs(t, err, queue.ErrInvalidArgs, args)
+	}
+}
+
+func TestEnqueueStoresOptions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	runAfter := b.now.Add(time.Hour)
+	task := b.enqueue(t, queue.Params{Name: "echo", Args: map[string]int{"b": 2, "a": 1},
+		Priority: -3, RunAfter: runAfter, Delay: time.Minute, MaxAttempts: 9})
+	require.Equal(t, queue.StatusPending, task.Status)
+	require.JSONEq(t, `{"a":1,"b":2}`, string(task.Args))
+	require.Equal(t, -3, task.Priority)
+	require.Equal(t, 9, task.MaxAttempts)
+	require.WithinDuration(t, runAfter.Add(time.Minute), task.RunAfter, time.Millisecond)
+}
+
+func TestDuplicateEnqueueReturnsThePendingTask(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	first, err := b.q.Enqueue(b.ctx, queue.Params{Name: "echo", Args: json.RawMessage(`{"x": 1, "y": [1.0]}`)})
+	require.NoError(t, err)
+	require.False(t, first.Deduplicated)
+	// Same args in another spelling: same key.
+	second, err := b.q.Enqueue(b.ctx, queue.Params{Name: "echo", Args: json.RawMessage(`{"y":[1],"x":1}`)})
+	require.NoError(t, err)
+	require.True(t, second.Deduplicated)
+	require.Equal(t, first.Task.ID, second.Task.ID)
+
+	other, err := b.q.Enqueue(b.ctx, queue.Params{Name: "echo", Args: map[string]int{"x": 2}})
+	require.NoError(t, err)
+	require.False(t, other.Deduplicated)
+
+	explicit1 := b.enqueue(t, queue.Params{Name: "echo", Args: map[string]int{"x": 3}, DedupKey: "k"})
+	explicit2, err := b.q.Enqueue(b.ctx, queue.Params{Name: "echo", Args: map[string]int{"x": 4}, DedupKey: "k"})
+	require.NoError(t, err)
+	require.True(t, explicit2.Deduplicated)
+	require.Equal(t, explicit1.ID, explicit2.Task.ID)
+}
+
+func TestRunningTaskKeepsOnePendingFollowUp(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	first := b.enqueue(t, queue.Params{Name: "echo"})
+	running := b.claimOne(t, "w1")
+	require.Equal(t, first.ID, running.ID)
+
+	followUp, err := b.q.Enqueue(b.ctx, queue.Params{Name: "echo"})
+	require.NoError(t, err)
+	require.False(t, followUp.Deduplicated, "a running task must not swallow a new request")
+	again, err := b.q.Enqueue(b.ctx, queue.Params{Name: "echo"})
+	require.NoError(t, err)
+	require.True(t, again.Deduplicated)
+	require.Equal(t, followUp.Task.ID, again.Task.ID)
+
+	// The running one fails and goes back to pending: both stay, the
+	// follow-up keeps the key.
+	b.finish(t, queue.Outcome{Ref: queue.RefOf(running), Err: errString("boom")})
+	require.Equal(t, queue.StatusPending, b.get(t, running.ID).Status)
+	require.Equal(t, followUp.Task.DedupKey, b.get(t, followUp.Task.ID).DedupKey)
+}
+
+func TestNoDedupCreatesEveryTime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.enqueue(t, queue.Params{Name: "echo", NoDedup: true})
+	c := b.enqueue(t, queue.Params{Name: "echo", NoDedup: true})
+	require.NotEqual(t, a.ID, c.ID)
+}
+
+func TestEnqueueManyInsertsInBatches(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ps := make([]queue.Params, 1234)
+	for i := range ps {
+		ps[i] = queue.Params{Name: "echo", Args: map[string]int{"i": i}}
+	}
+	ps = append(ps, queue.Params{Name: "echo", Args: map[string]int{"i": 0}}) // duplicate
+	n, err := b.q.EnqueueMany(b.ctx, ps)
+	require.NoError(t, err)
+	require.Equal(t, 1234, n)
+	require.Equal(t, 1234, b.countNamed(t, "echo"))
+}
+
+func TestEnqueueTxCommitsWithTheCallersTransaction(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	err := b.db.Transaction(func(tx *gormDB) error {
+		_, err := b.q.EnqueueTx(tx, queue.Params{Name: "echo", Args: map[string]int{"rolled": 1}})
+		require.NoError(t, err)
+		return errString("roll back")
+	})
+	require.Error(t, err)
+	require.Equal(t, 0, b.countNamed(t, "echo"))
+	require.NoError(t, b.db.Transaction(func(tx *gormDB) error {
+		_, err := b.q.EnqueueTx(tx, queue.Params{Name: "echo"})
+		return err
+	}))
+	require.Equal(t, 1, b.countNamed(t, "echo"))
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }

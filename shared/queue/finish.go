@@ -1,0 +1,318 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// Ref identifies one claim of a task: a worker may only finish a task while
+// it still holds it (same worker, same attempt, still running).
+type Ref struct {
+	ID       int64
+	Name     string
+	Worker   string
+	Attempts int
+}
+
+// RefOf returns the claim reference of a claimed task.
+func RefOf(t Task) Ref { return Ref{ID: t.ID, Name: t.Name, Worker: t.Worker, Attempts: t.Attempts} }
+
+const heldBy = ` AND status = 'running' AND worker = ? AND attempts = ?`
+
+func (r Ref) guard() []any { return []any{r.Worker, r.Attempts} }
+
+// Outcome is how a claimed task ended.
+type Outcome struct {
+	Ref    Ref
+	Result []byte // on success
+	Err    error  // nil on success
+	// Cancelled says the handler stopped because the task was cancelled.
+	Cancelled bool
+	// Released says the worker is shutting down: the task goes back to
+	// pending without counting the attempt.
+	Released bool
+}
+
+// Finish records outcomes, many in one write transaction (how a worker keeps
+// up with thousands of short tasks per second). It returns, per outcome,
+// ErrLeaseLost when the task was no longer held (its lease had expired and
+// another process rescued it), so nothing was recorded for it.
+func (q *Queue) Finish(ctx context.Context, outcomes []Outcome) ([]error, error) {
+	errs := make([]error, len(outcomes))
+	err := q.write(ctx, func(tx *gorm.DB) error {
+		for i, o := range outcomes {
+			var err error
+			switch {
+			case o.Released:
+				err = q.release(ctx, tx, o.Ref)
+			case o.Cancelled:
+				err = q.cancelHeld(ctx, tx, o.Ref)
+			case o.Err != nil:
+				err = q.failHeld(ctx, tx, o.Ref, o.Err)
+			default:
+				err = q.completeHeld(ctx, tx, o.Ref, o.Result)
+			}
+			if err != nil && !errors.Is(err, ErrLeaseLost) {
+				return err
+			}
+			errs[i] = err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("finishing %d tasks: %w", len(outcomes), err)
+	}
+	return errs, nil
+}
+
+// finished describes a task that has just changed status, for the follow-ups
+// that must happen in the same transaction.
+type finished struct {
+	id           int64
+	status       Status
+	parentID     sql.NullInt64
+	continuation sql.NullString
+	name         string
+	args         string
+	children     Children
+}
+
+const finishedColumns = `id, status, parent_id, continuation, name, args, children_total, children_completed, children_failed`
+
+func scanFinished(rows *sql.Rows) ([]finished, error) {
+	defer rows.Close()
+	var out []finished
+	for rows.Next() {
+		var f finished
+		var status string
+		if err := rows.Scan(&f.id, &status, &f.parentID, &f.continuation, &f.name, &f.args,
+			&f.children.Total, &f.children.Completed, &f.children.Failed); err != nil {
+			return nil, err
+		}
+		f.status = Status(status)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+func (q *Queue) updateFinished(ctx context.Context, tx *gorm.DB, query string, args ...any) ([]finished, error) {
+	rows, err := q.query(ctx, tx, query+` RETURNING `+finishedColumns, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanFinished(rows)
+}
+
+func (q *Queue) completeHeld(ctx context.Context, tx *gorm.DB, r Ref, result []byte) error {
+	now := micros(q.now())
+	var res any
+	if len(result) > 0 {
+		res = string(result)
+	}
+	// A task whose children are still running waits for them; one whose
+	// children all finished before its handler returned completes now.
+	fs, err := q.updateFinished(ctx, tx, `UPDATE tasks SET
+			status = CASE WHEN children_completed + children_failed < children_total THEN 'waiting_for_children' ELSE 'completed' END,
+			finished_at = CASE WHEN children_completed + children_failed < children_total THEN NULL ELSE ? END,
+			progress = CASE WHEN children_completed + children_failed < children_total THEN progress ELSE 100 END,
+			result = ?, lease_expires_at = NULL
+		WHERE id = ?`+heldBy, append([]any{now, res, r.ID}, r.guard()...)...)
+	if err != nil {
+		return err
+	}
+	if len(fs) == 0 {
+		return ErrLeaseLost
+	}
+	return q.afterStatus(ctx, tx, fs[0])
+}
+
+// failSet is the SET clause shared by a handler's failure and a rescue: back
+// to pending with a backoff, failed when attempts are used up or the error
+// is permanent, cancelled when a cancel was requested meanwhile. A pending
+// duplicate that arrived while the task ran keeps the dedup key.
+const failSet = `
+	status = CASE WHEN cancel_requested = 1 THEN 'cancelled'
+		WHEN ? OR attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
+	finished_at = CASE WHEN cancel_requested = 1 OR ? OR attempts >= max_attempts THEN ? ELSE NULL END,
+	run_after = CASE WHEN cancel_requested = 1 OR ? OR attempts >= max_attempts THEN run_after ELSE ? END,
+	dedup_key = CASE WHEN dedup_key IS NOT NULL AND EXISTS (SELECT 1 FROM tasks d
+		WHERE d.dedup_key = tasks.dedup_key AND d.status = 'pending') THEN NULL ELSE dedup_key END,
+	lease_expires_at = NULL`
+
+func (q *Queue) failArgs(permanent bool, retryAt int64) []any {
+	now := micros(q.now())
+	return []any{permanent, permanent, now, permanent, retryAt}
+}
+
+func (q *Queue) failHeld(ctx context.Context, tx *gorm.DB, r Ref, cause error) error {
+	retryAt := micros(q.now().Add(q.opts.Backoff(r.Attempts)))
+	args := append(q.failArgs(IsPermanent(cause), retryAt), truncate(cause.Error(), 4000), r.ID)
+	fs, err := q.updateFinished(ctx, tx, `UPDATE tasks SET `+failSet+`, error = ? WHERE id = ?`+heldBy,
+		append(args, r.guard()...)...)
+	if err != nil {
+		return err
+	}
+	if len(fs) == 0 {
+		return ErrLeaseLost
+	}
+	return q.afterStatus(ctx, tx, fs[0])
+}
+
+func (q *Queue) cancelHeld(ctx context.Context, tx *gorm.DB, r Ref) error {
+	fs, err := q.updateFinished(ctx, tx, `UPDATE tasks SET status = 'cancelled', finished_at = ?,
+			lease_expires_at = NULL, error = COALESCE(error, 'cancelled')
+		WHERE id = ?`+heldBy, append([]any{micros(q.now()), r.ID}, r.guard()...)...)
+	if err != nil {
+		return err
+	}
+	if len(fs) == 0 {
+		return ErrLeaseLost
+	}
+	return q.afterStatus(ctx, tx, fs[0])
+}
+
+// release puts a task back to pending without counting the attempt: the
+// worker is stopping, the task did nothing wrong.
+func (q *Queue) release(ctx context.Context, tx *gorm.DB, r Ref) error {
+	res, err := q.exec(ctx, tx, `UPDATE tasks SET status = 'pending', attempts = attempts - 1,
+			started_at = NULL, lease_expires_at = NULL,
+			dedup_key = CASE WHEN dedup_key IS NOT NULL AND EXISTS (SELECT 1 FROM tasks d
+				WHERE d.dedup_key = tasks.dedup_key AND d.status = 'pending') THEN NULL ELSE dedup_key END
+		WHERE id = ?`+heldBy, append([]any{r.ID}, r.guard()...)...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// afterStatus does what a status change implies, in the same transaction:
+// a finished child counts towards its parent, a parent whose children are
+// all done completes and enqueues its continuation, a cancelled task's
+// children are cancelled, and a periodic task schedules its next period.
+func (q *Queue) afterStatus(ctx context.Context, tx *gorm.DB, f finished) error {
+	if !f.status.Finished() {
+		return nil
+	}
+	if f.status == StatusCancelled {
+		if err := q.cancelChildren(ctx, tx, f.id); err != nil {
+			return err
+		}
+	}
+	def, _ := q.registry.Lookup(f.name)
+	if !f.continuation.Valid && def.Continuation != "" {
+		f.continuation = sql.NullString{String: def.Continuation, Valid: true}
+	}
+	if f.status == StatusCompleted && f.continuation.Valid {
+		if err := q.enqueueContinuation(ctx, tx, f); err != nil {
+			return err
+		}
+	}
+	if def.Every != nil && !f.parentID.Valid {
+		if err := q.scheduleNext(ctx, tx, def); err != nil {
+			return err
+		}
+	}
+	if f.parentID.Valid {
+		return q.childFinished(ctx, tx, f.parentID.Int64, f.status == StatusCompleted)
+	}
+	return nil
+}
+
+// childFinished counts one finished child on its parent. The update that
+// brings the count to the total, while the parent is waiting, completes the
+// parent: exactly one transaction can do that, so the continuation runs once.
+func (q *Queue) childFinished(ctx context.Context, tx *gorm.DB, parentID int64, ok bool) error {
+	completed, failed := 0, 1
+	if ok {
+		completed, failed = 1, 0
+	}
+	fs, err := q.updateFinished(ctx, tx, `UPDATE tasks SET
+			children_completed = children_completed + ?,
+			children_failed = children_failed + ?,
+			progress = CASE WHEN children_total = 0 THEN progress
+				WHEN children_completed + children_failed + 1 >= children_total THEN 100
+				ELSE 100.0 * (children_completed + children_failed + 1) / children_total END,
+			status = CASE WHEN status = 'waiting_for_children'
+				AND children_completed + children_failed + 1 >= children_total THEN 'completed' ELSE status END,
+			finished_at = CASE WHEN status = 'waiting_for_children'
+				AND children_completed + children_failed + 1 >= children_total THEN ? ELSE finished_at END
+		WHERE id = ?`, completed, failed, micros(q.now()), parentID)
+	if err != nil {
+		return fmt.Errorf("counting a child of task %d: %w", parentID, err)
+	}
+	if len(fs) == 0 {
+		return nil // parent deleted
+	}
+	p := fs[0]
+	if p.status == StatusCompleted && p.children.Done() == p.children.Total {
+		return q.afterStatus(ctx, tx, p)
+	}
+	return nil
+}
+
+// ContinuationArgs are the args of a continuation task.
+type ContinuationArgs struct {
+	ParentID   int64           `json:"parent_id"`
+	ParentName string          `json:"parent_name"`
+	ParentArgs json.RawMessage `json:"parent_args"`
+	Children   Children        `json:"children"`
+}
+
+func (q *Queue) enqueueContinuation(ctx context.Context, tx *gorm.DB, f finished) error {
+	args, err := json.Marshal(ContinuationArgs{ParentID: f.id, ParentName: f.name,
+		ParentArgs: json.RawMessage(f.args), Children: f.children})
+	if err != nil {
+		return err
+	}
+	row, err := q.prepare(Params{Name: f.continuation.String, Args: args, NoDedup: true,
+		UniqueKey: fmt.Sprintf("continuation:%d", f.id)}, nil)
+	if err != nil {
+		return fmt.Errorf("continuation of task %d: %w", f.id, err)
+	}
+	_, err = q.insertOrFind(ctx, tx, row)
+	return err
+}
+
+// cancelChildren cancels a cancelled parent's unfinished descendants: pending
+// and waiting ones at once, running ones by asking their workers.
+func (q *Queue) cancelChildren(ctx context.Context, tx *gorm.DB, parentID int64) error {
+	now := micros(q.now())
+	fs, err := q.updateFinished(ctx, tx, `UPDATE tasks SET status = 'cancelled', finished_at = ?
+		WHERE parent_id = ? AND status IN ('pending', 'waiting_for_children')`, now, parentID)
+	if err != nil {
+		return fmt.Errorf("cancelling children of task %d: %w", parentID, err)
+	}
+	if _, err := q.exec(ctx, tx, `UPDATE tasks SET cancel_requested = 1 WHERE parent_id = ? AND status = 'running'`,
+		parentID); err != nil {
+		return err
+	}
+	if len(fs) > 0 {
+		if _, err := q.exec(ctx, tx, `UPDATE tasks SET children_failed = children_failed + ? WHERE id = ?`,
+			len(fs), parentID); err != nil {
+			return err
+		}
+	}
+	for _, f := range fs {
+		if f.children.Total > 0 {
+			if err := q.cancelChildren(ctx, tx, f.id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
