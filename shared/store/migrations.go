@@ -54,4 +54,78 @@ var migrations = []Migration{
 			)`,
 		},
 	},
+	{
+		Version: 2,
+		Name:    "library catalog",
+		// Booleans are BOOLEAN (numeric affinity, TRUE/FALSE literals);
+		// times BIGINT unix microseconds like every table.
+		SQLite: []string{
+			`CREATE TABLE libraries (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				path TEXT NOT NULL UNIQUE,
+				last_scan_at BIGINT
+			)`,
+			`CREATE TABLE files (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				library_id INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+				folder TEXT NOT NULL,
+				name TEXT NOT NULL,
+				extension TEXT NOT NULL,
+				size BIGINT NOT NULL,
+				mtime BIGINT NOT NULL,
+				path TEXT NOT NULL UNIQUE,
+				identified BOOLEAN NOT NULL DEFAULT FALSE,
+				identification_method TEXT NOT NULL DEFAULT '',
+				identification_error TEXT NOT NULL DEFAULT '',
+				identification_attempts INTEGER NOT NULL DEFAULT 0,
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL
+			)`,
+			// Listing a library in path order, and the files still to identify.
+			`CREATE INDEX files_library ON files (library_id, path)`,
+			`CREATE INDEX files_unidentified ON files (library_id) WHERE identified = FALSE`,
+			`CREATE TABLE apps (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				app_id TEXT NOT NULL,
+				version INTEGER NOT NULL,
+				type TEXT NOT NULL CHECK (type IN ('base', 'update', 'dlc')),
+				owned BOOLEAN NOT NULL DEFAULT FALSE,
+				title_id TEXT NOT NULL,
+				UNIQUE (app_id, version)
+			)`,
+			// Everything about one title: flags, ownership, clean-up.
+			`CREATE INDEX apps_title ON apps (title_id, type, owned)`,
+			`CREATE TABLE file_apps (
+				file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+				app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+				PRIMARY KEY (file_id, app_id)
+			)`,
+			// Ownership is "some file holds the app": looked up by app.
+			`CREATE INDEX file_apps_app ON file_apps (app_id)`,
+			`CREATE TABLE titles (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				title_id TEXT NOT NULL UNIQUE,
+				name TEXT NOT NULL DEFAULT '',
+				icon_url TEXT NOT NULL DEFAULT '',
+				banner_url TEXT NOT NULL DEFAULT '',
+				has_base BOOLEAN NOT NULL DEFAULT FALSE,
+				up_to_date BOOLEAN NOT NULL DEFAULT FALSE,
+				complete BOOLEAN NOT NULL DEFAULT FALSE
+			)`,
+			// File events the organizer caused, for the watcher (in another
+			// container) to skip until expires_at.
+			`CREATE TABLE ignored_events (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				src TEXT NOT NULL,
+				dest TEXT NOT NULL,
+				expires_at BIGINT NOT NULL
+			)`,
+			`CREATE INDEX ignored_events_src ON ignored_events (src)`,
+			`CREATE INDEX ignored_events_dest ON ignored_events (dest)`,
+			`CREATE INDEX ignored_events_expires ON ignored_events (expires_at)`,
+		},
+		// PostgreSQL statements follow when store.Open supports it (it
+		// refuses PostgreSQL DSNs today, so nothing can record this as done).
+		Postgres: nil,
+	},
 }

@@ -1,0 +1,176 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// UpsertFile records the file at path in the library as seen by a scan.
+// changed is true when the file is new or its size or modification time (or
+// library) differs from the catalog's; a changed file loses its
+// identification and the apps it held, since its content may be different.
+func UpsertFile(db *gorm.DB, libraryID int64, path string, size int64, mtime time.Time) (file File, changed bool, err error) {
+	path = filepath.Clean(path)
+	folder, name, ext := splitPath(path)
+	err = db.Transaction(func(tx *gorm.DB) error {
+		t := now()
+		res := tx.Raw(`INSERT INTO files (library_id, folder, name, extension, size, mtime, path, identified,
+				identification_method, identification_error, identification_attempts, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, '', '', 0, ?, ?)
+			ON CONFLICT (path) DO UPDATE SET
+				library_id = excluded.library_id, size = excluded.size, mtime = excluded.mtime,
+				identified = FALSE, identification_method = '', identification_error = '',
+				identification_attempts = 0, updated_at = excluded.updated_at
+			WHERE files.size <> excluded.size OR files.mtime <> excluded.mtime
+				OR files.library_id <> excluded.library_id
+			RETURNING *`,
+			libraryID, folder, name, ext, size, mtime.UnixMicro(), path, t, t).Scan(&file)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 { // unchanged: the conflict update did nothing
+			return tx.Where("path = ?", path).Take(&file).Error
+		}
+		changed = true
+		return unlinkApps(tx, []int64{file.ID})
+	})
+	if err != nil {
+		return File{}, false, fmt.Errorf("recording file %s: %w", path, err)
+	}
+	return file, changed, nil
+}
+
+// FileByID returns the file with id.
+func FileByID(db *gorm.DB, id int64) (File, error) {
+	var f File
+	err := db.Where("id = ?", id).Take(&f).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return File{}, fmt.Errorf("file %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return File{}, fmt.Errorf("reading file %d: %w", id, err)
+	}
+	return f, nil
+}
+
+// FileByPath returns the file at path.
+func FileByPath(db *gorm.DB, path string) (File, error) {
+	path = filepath.Clean(path)
+	var f File
+	err := db.Where("path = ?", path).Take(&f).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return File{}, fmt.Errorf("file %s: %w", path, ErrNotFound)
+	}
+	if err != nil {
+		return File{}, fmt.Errorf("reading file %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// FilesInLibrary lists the files of a library by path.
+func FilesInLibrary(db *gorm.DB, libraryID int64) ([]File, error) {
+	var files []File
+	if err := db.Where("library_id = ?", libraryID).Order("path").Find(&files).Error; err != nil {
+		return nil, fmt.Errorf("listing files of library %d: %w", libraryID, err)
+	}
+	return files, nil
+}
+
+// UnidentifiedFiles lists the files not identified yet, oldest first: of one
+// library, or of all when libraryID is 0. maxAttempts > 0 leaves out files
+// that have failed that many times.
+func UnidentifiedFiles(db *gorm.DB, libraryID int64, maxAttempts int) ([]File, error) {
+	q := db.Where("identified = FALSE")
+	if libraryID != 0 {
+		q = q.Where("library_id = ?", libraryID)
+	}
+	if maxAttempts > 0 {
+		q = q.Where("identification_attempts < ?", maxAttempts)
+	}
+	var files []File
+	if err := q.Order("id").Find(&files).Error; err != nil {
+		return nil, fmt.Errorf("listing unidentified files: %w", err)
+	}
+	return files, nil
+}
+
+// DeleteFile forgets one file; see DeleteFiles.
+func DeleteFile(db *gorm.DB, id int64) error {
+	_, err := DeleteFiles(db, []int64{id})
+	return err
+}
+
+// DeleteFiles forgets the files with ids (unknown ids are skipped) and
+// updates the ownership of the apps they held. It returns how many it
+// deleted.
+func DeleteFiles(db *gorm.DB, ids []int64) (int64, error) {
+	var deleted int64
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := unlinkApps(tx, ids); err != nil {
+			return err
+		}
+		return chunks(ids, func(part []int64) error {
+			res := tx.Exec(`DELETE FROM files WHERE id IN ?`, part)
+			deleted += res.RowsAffected
+			return res.Error
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("deleting files: %w", err)
+	}
+	return deleted, nil
+}
+
+// MissingFiles lists the library's files for which exists returns false.
+// exists is called once per file, after the rows are read.
+func MissingFiles(db *gorm.DB, libraryID int64, exists func(path string) bool) ([]File, error) {
+	files, err := FilesInLibrary(db, libraryID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(files, func(f File) bool { return exists(f.Path) }), nil
+}
+
+// DeleteFilesNotIn forgets the library's files for which exists returns
+// false (for a scan: the paths it did not see) and returns them.
+func DeleteFilesNotIn(db *gorm.DB, libraryID int64, exists func(path string) bool) ([]File, error) {
+	var missing []File
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if missing, err = MissingFiles(tx, libraryID, exists); err != nil {
+			return err
+		}
+		ids := make([]int64, len(missing))
+		for i, f := range missing {
+			ids[i] = f.ID
+		}
+		_, err = DeleteFiles(tx, ids)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deleting missing files of library %d: %w", libraryID, err)
+	}
+	return missing, nil
+}
+
+// MoveFile records that the file now lives at newPath (the organizer moved
+// it). Its identity, identification and apps stay.
+func MoveFile(db *gorm.DB, fileID int64, newPath string) (File, error) {
+	newPath = filepath.Clean(newPath)
+	folder, name, ext := splitPath(newPath)
+	var f File
+	res := db.Raw(`UPDATE files SET path = ?, folder = ?, name = ?, extension = ?, updated_at = ?
+		WHERE id = ? RETURNING *`, newPath, folder, name, ext, now(), fileID).Scan(&f)
+	if res.Error != nil {
+		return File{}, fmt.Errorf("moving file %d to %s: %w", fileID, newPath, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return File{}, fmt.Errorf("moving file %d: %w", fileID, ErrNotFound)
+	}
+	return f, nil
+}

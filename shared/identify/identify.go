@@ -1,0 +1,211 @@
+// Package identify works out which Switch applications a game file holds.
+//
+// Today identification reads the file name, which scene and dump tools fill
+// with "[<16 hex app id>][v<version>]". The Identifier interface leaves room
+// for content-based identification (reading the NCA metadata of a file), which
+// can also report several apps for one multi-content file.
+package identify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// App types, as stored in the catalog.
+const (
+	TypeBase   = "base"
+	TypeUpdate = "update"
+	TypeDLC    = "dlc"
+)
+
+// Identification methods, recorded with each identified file.
+const (
+	MethodFilename = "filename"
+)
+
+// App is one application (base game, update or DLC) found in a file.
+type App struct {
+	// AppID is the application's 16 hex digit id, upper case.
+	AppID string
+	// TitleID is the id of the base game the app belongs to, upper case
+	// (equal to AppID for a base game).
+	TitleID string
+	// Type is TypeBase, TypeUpdate or TypeDLC.
+	Type string
+	// Version is the raw version number (an update's patch number times
+	// 65536); 0 when the file name carries none.
+	Version int
+}
+
+// Result is what an Identifier found in one file.
+type Result struct {
+	Apps []App
+	// Method says how the apps were found, e.g. MethodFilename.
+	Method string
+}
+
+// Lookup answers what the title database knows about an app. It is
+// implemented by the title database; kind is TypeBase, TypeUpdate or TypeDLC
+// (content meta types 128, 129 and 130, see TypeFromMeta) and baseTitleID the
+// base game's id (otherApplicationId for updates and DLC). ok is false when
+// the app is unknown.
+type Lookup interface {
+	AppType(appID string, version int) (kind string, baseTitleID string, ok bool)
+}
+
+// Identifier identifies the apps in the file at path. lookup may be nil.
+type Identifier interface {
+	Identify(ctx context.Context, path string, lookup Lookup) (Result, error)
+}
+
+var (
+	// ErrNoAppID means the file name holds no "[<16 hex digits>]".
+	ErrNoAppID = errors.New("no [app id] in file name")
+	// ErrBadVersion means the "[v<n>]" of a file name does not fit an int.
+	ErrBadVersion = errors.New("version in file name out of range")
+	// ErrNoBaseTitle means a DLC app id has no possible base title (its
+	// first 13 digits are all zero).
+	ErrNoBaseTitle = errors.New("dlc app id has no base title")
+)
+
+// UnidentifiableError says why a file cannot be identified. Its message is
+// meant to be stored as the file's identification error as it is, e.g.
+// "unidentifiable: no [app id] in file name"; errors.Is matches the cause
+// (ErrNoAppID, ErrBadVersion, ErrNoBaseTitle).
+type UnidentifiableError struct {
+	// Name is the file name that was examined.
+	Name string
+	Err  error
+}
+
+func (e *UnidentifiableError) Error() string { return "unidentifiable: " + e.Err.Error() }
+func (e *UnidentifiableError) Unwrap() error { return e.Err }
+
+var (
+	appIDPattern   = regexp.MustCompile(`\[([0-9A-Fa-f]{16})\]`)
+	versionPattern = regexp.MustCompile(`\[v(\d+)\]`)
+)
+
+// FilenameIdentifier identifies a file by the app id and version in its name.
+// A name holds one app: the first "[app id]" wins. Files that bundle several
+// apps need content identification.
+type FilenameIdentifier struct{}
+
+var _ Identifier = FilenameIdentifier{}
+
+// Identify implements Identifier. It never touches the file itself.
+func (FilenameIdentifier) Identify(ctx context.Context, path string, lookup Lookup) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	name := filepath.Base(path)
+	appID, version, err := parseFilename(name)
+	if err != nil {
+		return Result{}, &UnidentifiableError{Name: name, Err: err}
+	}
+	app, err := Classify(appID, version, lookup)
+	if err != nil {
+		return Result{}, &UnidentifiableError{Name: name, Err: err}
+	}
+	return Result{Apps: []App{app}, Method: MethodFilename}, nil
+}
+
+// parseFilename returns the first app id (upper case) and the version in name.
+func parseFilename(name string) (appID string, version int, err error) {
+	m := appIDPattern.FindStringSubmatch(name)
+	if m == nil {
+		return "", 0, ErrNoAppID
+	}
+	appID = strings.ToUpper(m[1])
+	if v := versionPattern.FindStringSubmatch(name); v != nil {
+		version, err = strconv.Atoi(v[1])
+		if err != nil {
+			return "", 0, fmt.Errorf("%w: %s", ErrBadVersion, v[1])
+		}
+	}
+	return appID, version, nil
+}
+
+// Classify returns the App for appID at version. What lookup knows wins;
+// otherwise the type follows from the id itself: "...000" is a base game,
+// "...800" the update of "...000", anything else a DLC of the title whose
+// first 13 digits are one less than the DLC's.
+func Classify(appID string, version int, lookup Lookup) (App, error) {
+	appID = strings.ToUpper(appID)
+	if !IsAppID(appID) {
+		return App{}, fmt.Errorf("invalid app id %q", appID)
+	}
+	if lookup != nil {
+		if kind, title, ok := lookup.AppType(appID, version); ok && validKind(kind) {
+			title = strings.ToUpper(title)
+			if kind == TypeBase {
+				title = appID
+			}
+			if IsAppID(title) {
+				return App{AppID: appID, TitleID: title, Type: kind, Version: version}, nil
+			}
+		}
+	}
+	app := App{AppID: appID, Version: version}
+	switch suffix := appID[13:]; suffix {
+	case "000":
+		app.Type, app.TitleID = TypeBase, appID
+	case "800":
+		app.Type, app.TitleID = TypeUpdate, appID[:13]+"000"
+	default:
+		prefix, err := strconv.ParseUint(appID[:13], 16, 64)
+		if err != nil || prefix == 0 {
+			return App{}, ErrNoBaseTitle
+		}
+		app.Type, app.TitleID = TypeDLC, fmt.Sprintf("%013X000", prefix-1)
+	}
+	return app, nil
+}
+
+// TypeFromMeta maps a content meta type (128 application, 129 patch,
+// 130 add-on content) to an app type.
+func TypeFromMeta(metaType int) (kind string, ok bool) {
+	switch metaType {
+	case 128:
+		return TypeBase, true
+	case 129:
+		return TypeUpdate, true
+	case 130:
+		return TypeDLC, true
+	}
+	return "", false
+}
+
+// UpdateAppID is the app id of the updates of the base game titleID.
+func UpdateAppID(titleID string) string {
+	if len(titleID) < 3 {
+		return strings.ToUpper(titleID)
+	}
+	return strings.ToUpper(titleID[:len(titleID)-3]) + "800"
+}
+
+// PatchNumber is the patch level of an update version (v65536 is patch 1).
+func PatchNumber(version int) int { return version / 65536 }
+
+// IsAppID reports whether s is 16 upper-case hex digits.
+func IsAppID(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'A' || c > 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func validKind(kind string) bool {
+	return kind == TypeBase || kind == TypeUpdate || kind == TypeDLC
+}
