@@ -54,9 +54,3 @@ func (q *Queue) Claim(ctx context.Context, worker string, n int) ([]Task, error)
 	})
 	return tasks, nil
 }
-
-// writeAuto runs a single autocommit write statement with the same process
-// lock and busy retries as write, without the cost of BEGIN/COMMIT.
-func (q *Queue) writeAuto(ctx context.Context, fn func(db *gorm.DB) error) error {
-	return q.retryBusy(ctx, func() error { return fn(q.db.WithContext(ctx)) })
-}

@@ -182,7 +182,7 @@ func (q *Queue) insertOrFind(ctx context.Context, tx *gorm.DB, row newTask) (Enq
 }
 
 // batchRows keeps a multi-row insert well under SQLite's variable limit.
-const batchRows = 500
+const batchRows = 64
 
 func (q *Queue) insertBatch(ctx context.Context, tx *gorm.DB, rows []newTask) (int, error) {
 	created := 0

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -45,6 +46,7 @@ type Outcome struct {
 func (q *Queue) Finish(ctx context.Context, outcomes []Outcome) ([]error, error) {
 	errs := make([]error, len(outcomes))
 	err := q.write(ctx, func(tx *gorm.DB) error {
+		var done []int // successes, recorded together below
 		for i, o := range outcomes {
 			var err error
 			switch {
@@ -55,12 +57,18 @@ func (q *Queue) Finish(ctx context.Context, outcomes []Outcome) ([]error, error)
 			case o.Err != nil:
 				err = q.failHeld(ctx, tx, o.Ref, o.Err)
 			default:
-				err = q.completeHeld(ctx, tx, o.Ref, o.Result)
+				done = append(done, i)
+				continue
 			}
 			if err != nil && !errors.Is(err, ErrLeaseLost) {
 				return err
 			}
 			errs[i] = err
+		}
+		for start := 0; start < len(done); start += 200 {
+			if err := q.completeHeld(ctx, tx, outcomes, done[start:min(start+200, len(done))], errs); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -108,11 +116,29 @@ func (q *Queue) updateFinished(ctx context.Context, tx *gorm.DB, query string, a
 	return scanFinished(rows)
 }
 
-func (q *Queue) completeHeld(ctx context.Context, tx *gorm.DB, r Ref, result []byte) error {
-	now := micros(q.now())
-	var res any
-	if len(result) > 0 {
-		res = string(result)
+// completeHeld records the successes outcomes[idx...] with one statement
+// (a worker under load finishes hundreds of tasks per commit). It sets
+// errs[i] to ErrLeaseLost for tasks no longer held.
+func (q *Queue) completeHeld(ctx context.Context, tx *gorm.DB, outcomes []Outcome, idx []int, errs []error) error {
+	var results, held strings.Builder
+	args := []any{micros(q.now())}
+	for _, i := range idx {
+		if r := outcomes[i].Result; len(r) > 0 {
+			results.WriteString(" WHEN ? THEN ?")
+			args = append(args, outcomes[i].Ref.ID, string(r))
+		}
+	}
+	resultExpr := "NULL"
+	if results.Len() > 0 {
+		resultExpr = "CASE id" + results.String() + " END"
+	}
+	for n, i := range idx {
+		if n > 0 {
+			held.WriteByte(',')
+		}
+		held.WriteString("(?, ?, ?)")
+		r := outcomes[i].Ref
+		args = append(args, r.ID, r.Worker, r.Attempts)
 	}
 	// A task whose children are still running waits for them; one whose
 	// children all finished before its handler returned completes now.
@@ -120,15 +146,24 @@ func (q *Queue) completeHeld(ctx context.Context, tx *gorm.DB, r Ref, result []b
 			status = CASE WHEN children_completed + children_failed < children_total THEN 'waiting_for_children' ELSE 'completed' END,
 			finished_at = CASE WHEN children_completed + children_failed < children_total THEN NULL ELSE ? END,
 			progress = CASE WHEN children_completed + children_failed < children_total THEN progress ELSE 100 END,
-			result = ?, lease_expires_at = NULL
-		WHERE id = ?`+heldBy, append([]any{now, res, r.ID}, r.guard()...)...)
+			result = `+resultExpr+`, lease_expires_at = NULL
+		WHERE status = 'running' AND (id, worker, attempts) IN (VALUES `+held.String()+`)`, args...)
 	if err != nil {
 		return err
 	}
-	if len(fs) == 0 {
-		return ErrLeaseLost
+	recorded := make(map[int64]bool, len(fs))
+	for _, f := range fs {
+		recorded[f.id] = true
+		if err := q.afterStatus(ctx, tx, f); err != nil {
+			return err
+		}
 	}
-	return q.afterStatus(ctx, tx, fs[0])
+	for _, i := range idx {
+		if !recorded[outcomes[i].Ref.ID] {
+			errs[i] = ErrLeaseLost
+		}
+	}
+	return nil
 }
 
 // failSet is the SET clause shared by a handler's failure and a rescue: back

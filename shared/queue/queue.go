@@ -38,8 +38,7 @@ type Queue struct {
 	registry *Registry
 	opts     Options
 
-	// writeMu serialises this process's SQLite write transactions, so only
-	// other processes ever wait on SQLite's busy handler.
+	w           *writer // SQLite only
 	writeMu     sync.Mutex
 	busyRetries atomic.Uint64
 }
@@ -58,7 +57,11 @@ func New(db *gorm.DB, reg *Registry, opts Options) *Queue {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Queue{db: db, dialect: store.DialectOf(db), registry: reg, opts: opts}
+	q := &Queue{db: db, dialect: store.DialectOf(db), registry: reg, opts: opts}
+	if q.dialect == store.SQLite {
+		q.w = &writer{db: db}
+	}
+	return q
 }
 
 // DefaultBackoff waits 1s, 2s, 4s … up to 1h, each ±20% so that retries of
@@ -86,15 +89,34 @@ func (q *Queue) BusyRetries() uint64 { return q.busyRetries.Load() }
 
 func (q *Queue) now() time.Time { return q.opts.Now() }
 
-// write runs fn in a write transaction, retrying when SQLite reports the
-// database busy (another process held the write lock past busy_timeout), so
-// callers never see SQLITE_BUSY.
+// write runs fn in a write transaction, retrying when the database is busy
+// (another process held SQLite's write lock past busy_timeout), so callers
+// never see SQLITE_BUSY. On SQLite it runs on the process's pinned write
+// connection.
 func (q *Queue) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if q.w != nil {
+		return q.retryBusy(ctx, func() error { return q.w.tx(ctx, fn) })
+	}
 	return q.retryBusy(ctx, func() error { return q.db.WithContext(ctx).Transaction(fn) })
 }
 
+// writeAuto runs autocommit write statements (a single statement needs no
+// BEGIN/COMMIT) with the same connection, lock and busy retries as write.
+func (q *Queue) writeAuto(ctx context.Context, fn func(db *gorm.DB) error) error {
+	if q.w != nil {
+		return q.retryBusy(ctx, func() error {
+			s, err := q.w.session(ctx)
+			if err != nil {
+				return err
+			}
+			return fn(s)
+		})
+	}
+	return q.retryBusy(ctx, func() error { return fn(q.db.WithContext(ctx)) })
+}
+
 func (q *Queue) retryBusy(ctx context.Context, do func() error) error {
-	if q.dialect == store.SQLite {
+	if q.w != nil {
 		q.writeMu.Lock()
 		defer q.writeMu.Unlock()
 	}

@@ -1,0 +1,114 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/shelfhq/shelf/shared/diagnostic"
+	"github.com/shelfhq/shelf/shared/queue"
+	"github.com/shelfhq/shelf/shared/store"
+	"github.com/shelfhq/shelf/shared/worker"
+)
+
+// The test binary doubles as the helper process of the multi-process tests:
+// with SHELF_TEST_ROLE set it runs a real worker (or enqueuer) on the
+// database file named by SHELF_TEST_DB instead of the tests.
+func TestMain(m *testing.M) {
+	switch os.Getenv("SHELF_TEST_ROLE") {
+	case "":
+		os.Exit(m.Run())
+	case "worker":
+		os.Exit(runWorkerProcess())
+	case "enqueue-same-key":
+		os.Exit(runEnqueueProcess())
+	default:
+		fmt.Fprintln(os.Stderr, "unknown SHELF_TEST_ROLE")
+		os.Exit(2)
+	}
+}
+
+// registry holds the tasks the tests run: the diagnostic ones and
+// "record", which logs each execution in a side table so a test can prove
+// every task ran exactly once.
+func registry() *queue.Registry {
+	reg := queue.NewRegistry()
+	diagnostic.Register(reg)
+	reg.Register(queue.Definition{Name: "record", Handler: func(ctx context.Context, job *queue.Job) error {
+		return job.Queue().DB().WithContext(ctx).Exec(
+			"INSERT INTO test_runs (task_id, worker) VALUES (?, ?)", job.Task.ID, job.Task.Worker).Error
+	}})
+	return reg
+}
+
+func openTestDB(ctx context.Context, path string) (*gorm.DB, error) {
+	db, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	err = db.Exec("CREATE TABLE IF NOT EXISTS test_runs (task_id INTEGER NOT NULL, worker TEXT NOT NULL)").Error
+	return db, err
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
+func runWorkerProcess() int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	db, err := openTestDB(ctx, os.Getenv("SHELF_TEST_DB"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	q := queue.New(db, registry(), queue.Options{LeaseTimeout: envDuration("SHELF_TEST_LEASE", 30*time.Second),
+		Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
+	slots, _ := strconv.Atoi(os.Getenv("SHELF_TEST_SLOTS"))
+	pool := worker.New(q, worker.Config{Slots: max(slots, 1), GracePeriod: 5 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err := pool.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func runEnqueueProcess() int {
+	ctx := context.Background()
+	db, err := openTestDB(ctx, os.Getenv("SHELF_TEST_DB"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	q := queue.New(db, registry(), queue.Options{})
+	// Wait for the common start signal so all processes race together.
+	for _, err := os.Stat(os.Getenv("SHELF_TEST_GO")); errors.Is(err, os.ErrNotExist); _, err = os.Stat(os.Getenv("SHELF_TEST_GO")) {
+		time.Sleep(time.Millisecond)
+	}
+	created := 0
+	for i := 0; i < 200; i++ {
+		res, err := q.Enqueue(ctx, queue.Params{Name: "echo", DedupKey: "the-same-key"})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if !res.Deduplicated {
+			created++
+		}
+	}
+	fmt.Println(created)
+	return 0
+}

@@ -1,0 +1,157 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/shelfhq/shelf/shared/queue"
+)
+
+// proc is a helper process running this test binary in a role.
+type proc struct {
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	stdout *bytes.Buffer
+}
+
+func startProcess(t *testing.T, role, dbPath string, env ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SHELF_TEST_ROLE="+role, "SHELF_TEST_DB="+dbPath)
+	cmd.Env = append(cmd.Env, env...)
+	p := &proc{cmd: cmd, stderr: &bytes.Buffer{}, stdout: &bytes.Buffer{}}
+	cmd.Stderr, cmd.Stdout = p.stderr, p.stdout
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return p
+}
+
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, p.cmd.Wait(), "worker exits 0 on SIGTERM; stderr:\n%s", p.stderr)
+}
+
+func newDB(t *testing.T) (string, *gorm.DB, *queue.Queue) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "shelf.db")
+	db, err := openTestDB(context.Background(), path)
+	require.NoError(t, err)
+	return path, db, queue.New(db, registry(), queue.Options{})
+}
+
+func countWhere(t *testing.T, db *gorm.DB, query string, args ...any) int {
+	t.Helper()
+	var n int64
+	require.NoError(t, db.Raw(query, args...).Scan(&n).Error)
+	return int(n)
+}
+
+// waitFor polls cond until it holds; the deadline is generous because a
+// shared CI machine may be slow, and the test checks behaviour, not speed.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestFourProcessesDrainTenThousandTasksEachExactlyOnce(t *testing.T) {
+	path, db, q := newDB(t)
+	ps := make([]queue.Params, 10_000)
+	for i := range ps {
+		ps[i] = queue.Params{Name: "record", Args: map[string]int{"i": i}}
+	}
+	n, err := q.EnqueueMany(context.Background(), ps)
+	require.NoError(t, err)
+	require.Equal(t, 10_000, n)
+
+	var procs []*proc
+	for i := 0; i < 4; i++ {
+		procs = append(procs, startProcess(t, "worker", path, "SHELF_TEST_SLOTS=8"))
+	}
+	waitFor(t, "all tasks completed", func() bool {
+		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE status = 'completed'") == 10_000
+	})
+	for _, p := range procs {
+		p.stop(t)
+		require.NotContains(t, p.stderr.String(), "database is locked")
+		require.NotContains(t, p.stderr.String(), "SQLITE_BUSY")
+	}
+	require.Equal(t, 10_000, countWhere(t, db, "SELECT COUNT(DISTINCT task_id) FROM test_runs"))
+	require.Equal(t, 10_000, countWhere(t, db, "SELECT COUNT(*) FROM test_runs"), "no task ran twice")
+	require.Equal(t, 4, countWhere(t, db, "SELECT COUNT(DISTINCT worker) FROM test_runs"), "every process took part")
+}
+
+func TestEightProcessesEnqueueingTheSameKeyCreateOneTask(t *testing.T) {
+	path, db, _ := newDB(t)
+	start := filepath.Join(t.TempDir(), "go")
+	var procs []*proc
+	for i := 0; i < 8; i++ {
+		procs = append(procs, startProcess(t, "enqueue-same-key", path, "SHELF_TEST_GO="+start))
+	}
+	require.NoError(t, os.WriteFile(start, nil, 0o644))
+	created := 0
+	for _, p := range procs {
+		require.NoError(t, p.cmd.Wait(), p.stderr.String())
+		n, err := strconv.Atoi(strings.TrimSpace(p.stdout.String()))
+		require.NoError(t, err)
+		created += n
+	}
+	require.Equal(t, 1, created, "exactly one enqueue created the task")
+	require.Equal(t, 1, countWhere(t, db, "SELECT COUNT(*) FROM tasks"))
+}
+
+func TestKilledWorkerMidFanoutLosesNothingAndTheContinuationRunsOnce(t *testing.T) {
+	path, db, q := newDB(t)
+	lease := []string{"SHELF_TEST_LEASE=2s", "SHELF_TEST_SLOTS=4"}
+	victim := startProcess(t, "worker", path, lease...)
+	survivor := startProcess(t, "worker", path, lease...)
+
+	res, err := q.Enqueue(context.Background(), queue.Params{Name: "fanout",
+		Args: map[string]any{"children": 1000, "child": map[string]any{"name": "sleep", "args": map[string]float64{"seconds": 0.01}}}})
+	require.NoError(t, err)
+	parent := res.Task.ID
+	waitFor(t, "the victim to be running children", func() bool {
+		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE parent_id = ? AND status = 'completed'", parent) > 100 &&
+			countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE status = 'running' AND worker LIKE ?",
+				fmt.Sprintf("%%-%d", victim.cmd.Process.Pid)) > 0
+	})
+	require.NoError(t, victim.cmd.Process.Kill()) // SIGKILL: no chance to clean up
+	_ = victim.cmd.Wait()
+
+	waitFor(t, "the fan-out to complete", func() bool {
+		task, err := q.Get(context.Background(), parent)
+		require.NoError(t, err)
+		return task.Status == queue.StatusCompleted
+	})
+	require.Equal(t, 1000, countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE parent_id = ? AND status = 'completed'", parent))
+	waitFor(t, "the continuation to complete", func() bool {
+		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'fanout_done' AND status = 'completed'") == 1
+	})
+	require.Equal(t, 1, countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'fanout_done'"))
+	require.Greater(t, countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE parent_id = ? AND attempts > 1", parent), 0,
+		"some children were rescued from the killed worker")
+	survivor.stop(t)
+}
