@@ -13,7 +13,6 @@ func FuzzParseTitles(f *testing.F) {
 	f.Add([]byte(`{"1": {"category": [[], {}, 1]}}`))
 	f.Add([]byte(`{"1": null, "2": [], "3": {"id": 5}}`))
 	f.Add([]byte(`{`))
-	f.Add(sampleTitles(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		titles, err := parseTitles(bytes.NewReader(data), "fuzz.json", 1<<20)
 		if err != nil {
@@ -28,12 +27,4 @@ func FuzzParseTitles(f *testing.F) {
 			}
 		}
 	})
-}
-
-func sampleTitles(f *testing.F) []byte {
-	b, err := sampleFS.ReadFile("sample/titles.US.en.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	return b
 }

@@ -68,7 +68,11 @@ func Load(dir, region, lang string) (*DB, error) {
 
 // Load reads the titledb files in dir for a region and language.
 func (o Options) Load(dir, region, lang string) (*DB, error) {
-	return o.loadFS(os.DirFS(dir), region, lang)
+	db, err := o.loadFS(os.DirFS(dir), region, lang)
+	if err != nil {
+		return nil, fmt.Errorf("%w (titledb directory %s)", err, dir)
+	}
+	return db, nil
 }
 
 func (o Options) loadFS(fsys fs.FS, region, lang string) (*DB, error) {

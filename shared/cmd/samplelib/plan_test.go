@@ -97,8 +97,7 @@ func TestBulkLibraryHasExactlyNFilesDeterminedBySeed(t *testing.T) {
 	db := loadSample(t)
 	a, b, other := plan(db, 2000, 7), plan(db, 2000, 7), plan(db, 2000, 8)
 
-	equalLen := len(a) == 2000 && len(b) == 2000 && len(other) == 2000
-	if !equalLen {
+	if len(a) != 2000 || len(b) != 2000 || len(other) != 2000 {
 		t.Fatalf("want 2000 files each, got %d, %d, %d", len(a), len(b), len(other))
 	}
 	if !slices.EqualFunc(a, b, func(x, y libraryFile) bool { return x.path == y.path && string(x.content) == string(y.content) }) {
