@@ -54,7 +54,11 @@ func CanonicalArgs(args any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(normaliseNumbers(v)); err != nil {
+	norm, err := normaliseNumbers(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidArgs, err)
+	}
+	if err := enc.Encode(norm); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidArgs, err)
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
@@ -62,32 +66,39 @@ func CanonicalArgs(args any) ([]byte, error) {
 
 // normaliseNumbers rewrites numbers so 1, 1.0 and 1e0 are the same value.
 // Maps need no work: encoding/json writes their keys sorted.
-func normaliseNumbers(v any) any {
+func normaliseNumbers(v any) (any, error) {
+	var err error
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			x[k] = normaliseNumbers(e)
+			if x[k], err = normaliseNumbers(e); err != nil {
+				return nil, err
+			}
 		}
-		return x
+		return x, nil
 	case []any:
 		for i, e := range x {
-			x[i] = normaliseNumbers(e)
+			if x[i], err = normaliseNumbers(e); err != nil {
+				return nil, err
+			}
 		}
-		return x
+		return x, nil
 	case json.Number:
 		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return json.Number(strconv.FormatInt(i, 10))
+			return json.Number(strconv.FormatInt(i, 10)), nil
 		}
 		f, err := strconv.ParseFloat(string(x), 64)
 		if err != nil || math.IsInf(f, 0) {
-			return json.Number(x) // out of float range: keep its spelling
+			// Handlers decode numbers as int64 or float64: one that fits
+			// neither would fail in every handler.
+			return nil, fmt.Errorf("number %s is out of range", x)
 		}
 		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-			return json.Number(strconv.FormatInt(int64(f), 10))
+			return json.Number(strconv.FormatInt(int64(f), 10)), nil
 		}
-		return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+		return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
 	default:
-		return v
+		return v, nil
 	}
 }
 

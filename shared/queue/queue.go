@@ -101,7 +101,7 @@ func (q *Queue) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 }
 
 // writeAuto runs autocommit write statements (a single statement needs no
-// BEGIN/COMMIT) with the same connection, lock and busy retries as write.
+// BEGIN/COMMIT) with the same connection, locks and busy retries as write.
 func (q *Queue) writeAuto(ctx context.Context, fn func(db *gorm.DB) error) error {
 	if q.w != nil {
 		return q.retryBusy(ctx, func() error {
@@ -122,7 +122,7 @@ func (q *Queue) retryBusy(ctx context.Context, do func() error) error {
 	}
 	delay := 5 * time.Millisecond
 	for attempt := 0; ; attempt++ {
-		err := do()
+		err := q.locked(do)
 		if err == nil || !store.IsBusy(err) || attempt >= 20 || ctx.Err() != nil {
 			return err
 		}
@@ -134,6 +134,18 @@ func (q *Queue) retryBusy(ctx context.Context, do func() error) error {
 		}
 		delay = min(delay*2, time.Second)
 	}
+}
+
+// locked runs do holding the cross-process write lock (SQLite only).
+func (q *Queue) locked(do func() error) error {
+	if q.w == nil {
+		return do()
+	}
+	if q.w.conn != nil {
+		q.w.acquire()
+		defer q.w.release()
+	}
+	return do()
 }
 
 // execer is what both *sql.DB and *sql.Tx offer; GORM keeps one of them in

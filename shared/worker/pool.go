@@ -208,6 +208,13 @@ func (p *Pool) produce(ctx context.Context, wake <-chan struct{}) {
 		select {
 		case <-ctx.Done():
 		case <-wake:
+			// Under load every commit of every process wakes every worker;
+			// a busy pool waits a moment so one claim takes a batch
+			// instead of each commit costing a claim. An idle pool claims
+			// at once: pickup latency is what matters then.
+			if p.Busy() > 0 {
+				time.Sleep(time.Millisecond)
+			}
 		case <-p.changed:
 		case <-poll.C:
 		}

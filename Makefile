@@ -1,0 +1,54 @@
+# shelf — build, run and test. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/shelfhq/shelf/shared/metrics.Version=$(VERSION)
+GOFLAGS_BUILD := -trimpath -ldflags '$(LDFLAGS)'
+MODULES := ./shared/... ./services/api/... ./services/worker/... ./services/watcher/...
+TOOLS := $(CURDIR)/.cache/tools
+
+.PHONY: all build run test test-short bench lint e2e clean tools
+
+all: build
+
+## build: static binaries bin/shelf-api, bin/shelf-worker, bin/shelf-watcher
+build:
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/shelf-api ./services/api
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/shelf-worker ./services/worker
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/shelf-watcher ./services/watcher
+
+## run: api + one worker + watcher on ./data and ./library, Ctrl-C stops all three
+run: build
+	./scripts/run.sh
+
+## test: every unit, integration and multi-process test
+test:
+	$(GO) test -count=1 -timeout 30m $(MODULES)
+
+## test-short: the quick subset
+test-short:
+	$(GO) test -count=1 -short $(MODULES)
+
+## bench: the figures in docs/BENCHMARKS.md
+bench:
+	$(GO) run ./shared/cmd/queuebench
+
+## lint: gofmt, go vet, staticcheck
+lint: tools
+	@out=$$(gofmt -l shared services); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(MODULES)
+	$(TOOLS)/staticcheck $(MODULES)
+
+tools: $(TOOLS)/staticcheck
+
+$(TOOLS)/staticcheck:
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
+
+## e2e: the container end-to-end test (needs a Docker engine)
+e2e: build
+	./deploy/e2e/run.sh
+
+clean:
+	rm -rf $(BIN)
