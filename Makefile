@@ -23,9 +23,17 @@ build:
 run: build
 	./scripts/run.sh
 
-## test: every unit, integration and multi-process test
+## test: every unit, integration and multi-process test, on SQLite and then,
+## when SHELF_TEST_POSTGRES_URL names a reachable server, on PostgreSQL
 test:
+	@echo "== tests on SQLite"
 	$(GO) test -count=1 -timeout 30m $(MODULES)
+	@if [ -n "$$SHELF_TEST_POSTGRES_URL" ]; then \
+		echo "== tests on PostgreSQL ($$(echo $$SHELF_TEST_POSTGRES_URL | sed 's#//[^@]*@#//***@#'))"; \
+		SHELF_TEST_BACKEND=postgres $(GO) test -count=1 -timeout 30m $(MODULES); \
+	else \
+		echo "== PostgreSQL half SKIPPED: set SHELF_TEST_POSTGRES_URL=postgres://user:pass@127.0.0.1:5432/db to run it"; \
+	fi
 
 ## test-short: the quick subset
 test-short:

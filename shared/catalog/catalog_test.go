@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"context"
 	"errors"
 	"path/filepath"
 	"reflect"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/shelfhq/shelf/shared/identify"
 	"github.com/shelfhq/shelf/shared/store"
+	"github.com/shelfhq/shelf/shared/storetest"
 )
 
 const (
@@ -33,15 +33,11 @@ type testBundle struct {
 	lib Library
 }
 
-// setup opens a fresh database file through store.Open, with one library.
+// setup opens a fresh database on the backend under test, with one library.
 func setup(t *testing.T) testBundle {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(context.Background(), filepath.Join(dir, "shelf.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close(db) })
+	_, db := storetest.Open(t)
 	lib, err := EnsureLibrary(db, filepath.Join(dir, "games"))
 	if err != nil {
 		t.Fatal(err)

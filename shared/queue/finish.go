@@ -136,7 +136,8 @@ func (q *Queue) completeHeld(ctx context.Context, tx *gorm.DB, outcomes []Outcom
 		if n > 0 {
 			held.WriteByte(',')
 		}
-		held.WriteString("(?, ?, ?)")
+		// Typed, because PostgreSQL can't infer types inside VALUES.
+		held.WriteString("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS INTEGER))")
 		r := outcomes[i].Ref
 		args = append(args, r.ID, r.Worker, r.Attempts)
 	}
@@ -144,7 +145,7 @@ func (q *Queue) completeHeld(ctx context.Context, tx *gorm.DB, outcomes []Outcom
 	// children all finished before its handler returned completes now.
 	fs, err := q.updateFinished(ctx, tx, `UPDATE tasks SET
 			status = CASE WHEN children_completed + children_failed < children_total THEN 'waiting_for_children' ELSE 'completed' END,
-			finished_at = CASE WHEN children_completed + children_failed < children_total THEN NULL ELSE ? END,
+			finished_at = CASE WHEN children_completed + children_failed < children_total THEN NULL ELSE CAST(? AS BIGINT) END,
 			progress = CASE WHEN children_completed + children_failed < children_total THEN progress ELSE 100 END,
 			result = `+resultExpr+`, lease_expires_at = NULL
 		WHERE status = 'running' AND (id, worker, attempts) IN (VALUES `+held.String()+`)`, args...)
@@ -173,7 +174,7 @@ func (q *Queue) completeHeld(ctx context.Context, tx *gorm.DB, outcomes []Outcom
 const failSet = `
 	status = CASE WHEN cancel_requested = 1 THEN 'cancelled'
 		WHEN ? OR attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
-	finished_at = CASE WHEN cancel_requested = 1 OR ? OR attempts >= max_attempts THEN ? ELSE NULL END,
+	finished_at = CASE WHEN cancel_requested = 1 OR ? OR attempts >= max_attempts THEN CAST(? AS BIGINT) ELSE NULL END,
 	run_after = CASE WHEN cancel_requested = 1 OR ? OR attempts >= max_attempts THEN run_after ELSE ? END,
 	dedup_key = CASE WHEN dedup_key IS NOT NULL AND EXISTS (SELECT 1 FROM tasks d
 		WHERE d.dedup_key = tasks.dedup_key AND d.status = 'pending') THEN NULL ELSE dedup_key END,

@@ -2,7 +2,6 @@ package queue_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 
 	"github.com/shelfhq/shelf/shared/diagnostic"
 	"github.com/shelfhq/shelf/shared/queue"
-	"github.com/shelfhq/shelf/shared/store"
+	"github.com/shelfhq/shelf/shared/storetest"
 )
 
 type testBundle struct {
@@ -27,11 +26,8 @@ type testBundle struct {
 // test tasks registered. The queue's clock is fixed; tests move it.
 func setup(t *testing.T, defs ...queue.Definition) *testBundle {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "shelf.db")
 	ctx := context.Background()
-	db, err := store.Open(ctx, path, store.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close(db) })
+	path, db := storetest.Open(t)
 	b := &testBundle{ctx: ctx, db: db, path: path, reg: queue.NewRegistry(), now: time.Now()}
 	diagnostic.Register(b.reg)
 	noop := func(context.Context, *queue.Job) error { return nil }

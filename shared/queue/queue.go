@@ -173,15 +173,20 @@ func (q *Queue) queryRow(ctx context.Context, tx *gorm.DB, query string, args ..
 	return q.conn(tx).QueryRowContext(ctx, q.rebind(query), args...)
 }
 
-// rebind turns ? placeholders into $n for PostgreSQL.
+// rebind turns ? placeholders into $n for PostgreSQL, leaving question
+// marks inside string literals alone.
 func (q *Queue) rebind(query string) string {
 	if q.dialect != store.Postgres {
 		return query
 	}
 	var b strings.Builder
 	n := 0
+	quoted := false
 	for _, r := range query {
-		if r == '?' {
+		switch {
+		case r == '\'':
+			quoted = !quoted
+		case r == '?' && !quoted:
 			n++
 			b.WriteByte('$')
 			b.WriteString(strconv.Itoa(n))

@@ -17,15 +17,16 @@ import (
 // wait on it instead of polling the tasks table. The channel closes when
 // ctx ends.
 //
-// On SQLite every commit appends to the -wal file, so an inotify watch on
+// On PostgreSQL it LISTENs to a channel the tasks table's trigger
+// notifies. On SQLite every commit appends to the -wal file, so an inotify watch on
 // the database's folder hears commits of every process on the host (also
 // across containers sharing the volume: same kernel) at no cost while
 // idle. PRAGMA data_version, which changes when another connection commits,
 // is polled as a safety net: every second with inotify, every interval
 // without it.
 func (q *Queue) Commits(ctx context.Context, interval time.Duration) (<-chan struct{}, error) {
-	if q.dialect != store.SQLite {
-		return nil, fmt.Errorf("commit notifications: %s is not supported yet", q.dialect)
+	if q.dialect == store.Postgres {
+		return pgCommits(ctx, q.db, store.PostgresURL(q.db))
 	}
 	if interval <= 0 {
 		interval = 2 * time.Millisecond

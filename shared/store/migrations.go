@@ -127,8 +127,23 @@ var migrations = []Migration{
 			`CREATE INDEX ignored_events_dest ON ignored_events (dest)`,
 			`CREATE INDEX ignored_events_expires ON ignored_events (expires_at)`,
 		},
-		// PostgreSQL statements follow when store.Open supports it (it
-		// refuses PostgreSQL DSNs today, so nothing can record this as done).
-		Postgres: nil,
+	},
+	{
+		Version: 3,
+		Name:    "task notifications",
+		// SQLite wakes workers through the WAL file (see queue.Commits);
+		// PostgreSQL tells listeners directly. Statement-level, so a batch
+		// claim or completion sends one notification, and PostgreSQL folds
+		// identical notifications of one transaction into one.
+		SQLite: []string{},
+		Postgres: []string{
+			`CREATE OR REPLACE FUNCTION shelf_tasks_notify() RETURNS trigger AS $$
+			BEGIN
+				PERFORM pg_notify('shelf_tasks', '');
+				RETURN NULL;
+			END $$ LANGUAGE plpgsql`,
+			`CREATE TRIGGER tasks_notify AFTER INSERT OR UPDATE OF status, run_after ON tasks
+				FOR EACH STATEMENT EXECUTE FUNCTION shelf_tasks_notify()`,
+		},
 	},
 }

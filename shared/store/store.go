@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -61,8 +63,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*gorm.DB, error) {
 	if opts.MaxOpenConns == 0 {
 		opts.MaxOpenConns = 8
 	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, errors.New("opening database: PostgreSQL is not supported yet; use a SQLite path")
+	if IsPostgresURL(dsn) {
+		return openPostgres(ctx, dsn, opts)
 	}
 	path := strings.TrimPrefix(dsn, "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
@@ -73,25 +75,70 @@ func Open(ctx context.Context, dsn string, opts Options) (*gorm.DB, error) {
 			return nil, fmt.Errorf("opening database: creating %s: %w", dir, err)
 		}
 	}
-	db, err := gorm.Open(sqlite.Open(sqliteDSN(path, opts)), &gorm.Config{
-		SkipDefaultTransaction: true,
-		Logger:                 logger.Default.LogMode(logger.Silent),
-	})
+	db, err := gorm.Open(sqlite.Open(sqliteDSN(path, opts)), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("opening database %s: %w", path, err)
 	}
+	return finishOpen(ctx, db, path, opts)
+}
+
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Default.LogMode(logger.Silent),
+	}
+}
+
+// finishOpen sizes the pool and migrates.
+func finishOpen(ctx context.Context, db *gorm.DB, name string, opts Options) (*gorm.DB, error) {
 	sqlDB, err := db.DB()
 	if err != nil {
-		return nil, fmt.Errorf("opening database %s: %w", path, err)
+		return nil, fmt.Errorf("opening database %s: %w", name, err)
 	}
 	sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(opts.MaxOpenConns)
-	sqlDB.SetConnMaxIdleTime(0)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("opening database %s: %w", name, err)
+	}
 	if err := Migrate(ctx, db); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// IsPostgresURL reports whether dsn names a PostgreSQL database.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// openPostgres opens a PostgreSQL database (pgx through GORM): the same
+// schema and queue, for workers on many hosts.
+func openPostgres(ctx context.Context, dsn string, opts Options) (*gorm.DB, error) {
+	db, err := gorm.Open(postgres.Open(dsn), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("opening PostgreSQL database: %w", err)
+	}
+	return finishOpen(ctx, db, RedactURL(dsn), opts)
+}
+
+// PostgresURL returns the URL a PostgreSQL db was opened with ("" for
+// SQLite), for connections GORM can't provide, such as LISTEN.
+func PostgresURL(db *gorm.DB) string {
+	if d, ok := db.Dialector.(*postgres.Dialector); ok {
+		return d.Config.DSN
+	}
+	return ""
+}
+
+// RedactURL hides the password of a database URL, for logs and errors.
+func RedactURL(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparseable database URL)"
+	}
+	return u.Redacted()
 }
 
 // sqliteDSN builds the connection string. Pragmas are per connection, so they
@@ -120,13 +167,18 @@ func Close(db *gorm.DB) error {
 	return sqlDB.Close()
 }
 
-// IsBusy reports whether err is SQLite's "database is locked" / SQLITE_BUSY
-// (or SQLITE_LOCKED), which a caller may retry.
+// IsBusy reports whether err is a transient conflict that a caller may
+// retry: SQLite's "database is locked" (SQLITE_BUSY, SQLITE_LOCKED), or a
+// PostgreSQL deadlock or serialization failure.
 func IsBusy(err error) bool {
 	if err == nil {
 		return false
 	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40P01" || pgErr.Code == "40001"
+	}
 	s := err.Error()
 	return strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked") ||
-		strings.Contains(s, "SQLITE_LOCKED") || strings.Contains(s, "(5)") && strings.Contains(s, "locked")
+		strings.Contains(s, "SQLITE_LOCKED")
 }

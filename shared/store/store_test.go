@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/shelfhq/shelf/shared/store"
+	"github.com/shelfhq/shelf/shared/storetest"
 )
 
 // With SHELF_TEST_OPEN set, the test binary only opens (and so migrates)
@@ -30,6 +31,9 @@ func TestMain(m *testing.M) {
 
 func TestOpenSetsPragmasOnEveryConnection(t *testing.T) {
 	t.Parallel()
+	if storetest.Backend() != "sqlite" {
+		t.Skip("SQLite connection settings; " + storetest.Describe())
+	}
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "shelf.db"), store.Options{})
 	require.NoError(t, err)
 	defer store.Close(db)
@@ -51,7 +55,7 @@ func TestOpenSetsPragmasOnEveryConnection(t *testing.T) {
 }
 
 func TestMigrationsApplyOnceWhenProcessesStartTogether(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "shelf.db")
+	path := storetest.NewDSN(t)
 	var cmds []*exec.Cmd
 	for i := 0; i < 6; i++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")

@@ -17,6 +17,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shelfhq/shelf/shared/queue"
+	"github.com/shelfhq/shelf/shared/store"
+	"github.com/shelfhq/shelf/shared/storetest"
 )
 
 // proc is a helper process running this test binary in a role.
@@ -51,9 +53,10 @@ func (p *proc) stop(t *testing.T) {
 
 func newDB(t *testing.T) (string, *gorm.DB, *queue.Queue) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "shelf.db")
+	path := storetest.NewDSN(t)
 	db, err := openTestDB(context.Background(), path)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close(db) })
 	return path, db, queue.New(db, registry(), queue.Options{})
 }
 
