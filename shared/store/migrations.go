@@ -132,9 +132,10 @@ var migrations = []Migration{
 		Version: 3,
 		Name:    "task notifications",
 		// SQLite wakes workers through the WAL file (see queue.Commits);
-		// PostgreSQL tells listeners directly. Statement-level, so a batch
-		// claim or completion sends one notification, and PostgreSQL folds
-		// identical notifications of one transaction into one.
+		// PostgreSQL tells listeners when a task becomes claimable. Row
+		// level, so statements that change nothing (an empty claim) stay
+		// silent; PostgreSQL folds a transaction's identical notifications
+		// into one, so a batch insert sends one.
 		SQLite: []string{},
 		Postgres: []string{
 			`CREATE OR REPLACE FUNCTION shelf_tasks_notify() RETURNS trigger AS $$
@@ -143,7 +144,7 @@ var migrations = []Migration{
 				RETURN NULL;
 			END $$ LANGUAGE plpgsql`,
 			`CREATE TRIGGER tasks_notify AFTER INSERT OR UPDATE OF status, run_after ON tasks
-				FOR EACH STATEMENT EXECUTE FUNCTION shelf_tasks_notify()`,
+				FOR EACH ROW WHEN (NEW.status = 'pending') EXECUTE FUNCTION shelf_tasks_notify()`,
 		},
 	},
 }
