@@ -6,9 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/shelfhq/shelf/shared/store"
 	"github.com/shelfhq/shelf/shared/storetest"
@@ -23,11 +25,29 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
+		if n, _ := strconv.Atoi(os.Getenv("SHELF_TEST_WRITE_THEN_HANG")); n > 0 {
+			writeThenHang(db, n)
+		}
 		_ = store.Close(db)
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
+
+// writeThenHang commits n tasks one transaction each, says so, and waits
+// to be killed.
+func writeThenHang(db *gorm.DB, n int) {
+	for i := 0; i < n; i++ {
+		if err := db.Exec(`INSERT INTO tasks (name, status, run_after, created_at) VALUES ('echo', 'pending', 1, 1)`).Error; err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	fmt.Println(n)
+	select {}
+}
+
+type gormDB = gorm.DB
 
 func TestOpenSetsPragmasOnEveryConnection(t *testing.T) {
 	t.Parallel()
