@@ -8,7 +8,7 @@ GOFLAGS_BUILD := -trimpath -ldflags '$(LDFLAGS)'
 MODULES := ./shared/... ./services/api/... ./services/worker/... ./services/watcher/...
 TOOLS := $(CURDIR)/.cache/tools
 
-.PHONY: all build run test test-short bench lint e2e clean tools
+.PHONY: all build run test test-short soak bench lint e2e clean tools
 
 all: build
 
@@ -38,6 +38,10 @@ test:
 ## test-short: the quick subset
 test-short:
 	$(GO) test -count=1 -short $(MODULES)
+
+## soak: the long reliability runs (load for 60 s; see docs/RELIABILITY.md)
+soak:
+	SHELF_LOAD_DURATION=60s $(GO) test -count=1 -timeout 60m -run 'EnqueueingAndDraining|Soak|Chaos' -v ./shared/...
 
 ## bench: the figures in docs/BENCHMARKS.md
 bench:

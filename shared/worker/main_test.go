@@ -31,6 +31,8 @@ func TestMain(m *testing.M) {
 		os.Exit(runWorkerProcess())
 	case "enqueue-same-key":
 		os.Exit(runEnqueueProcess())
+	case "load":
+		os.Exit(runLoadProcess())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown SHELF_TEST_ROLE")
 		os.Exit(2)
@@ -110,5 +112,50 @@ func runEnqueueProcess() int {
 		}
 	}
 	fmt.Println(created)
+	return 0
+}
+
+// runLoadProcess enqueues as fast as it can while its own pool drains, for
+// SHELF_TEST_DURATION, then prints "<enqueued> <errors>" and exits. Any
+// error reaching this caller (SQLITE_BUSY included) is counted and shown.
+func runLoadProcess() int {
+	ctx := context.Background()
+	db, err := openTestDB(ctx, os.Getenv("SHELF_TEST_DB"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	q := queue.New(db, registry(), queue.Options{})
+	poolCtx, stopPool := context.WithCancel(ctx)
+	pool := worker.New(q, worker.Config{Slots: 8, GracePeriod: 10 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
+	done := make(chan error, 1)
+	go func() { done <- pool.Run(poolCtx) }()
+	deadline := time.Now().Add(envDuration("SHELF_TEST_DURATION", 5*time.Second))
+	enqueued, errs := 0, 0
+	for time.Now().Before(deadline) {
+		batch := make([]queue.Params, 20)
+		for i := range batch {
+			batch[i] = queue.Params{Name: "echo", NoDedup: true}
+		}
+		if _, err := q.EnqueueMany(ctx, batch); err != nil {
+			errs++
+			fmt.Fprintln(os.Stderr, "enqueue many:", err)
+		} else {
+			enqueued += len(batch)
+		}
+		if _, err := q.Enqueue(ctx, queue.Params{Name: "echo", NoDedup: true}); err != nil {
+			errs++
+			fmt.Fprintln(os.Stderr, "enqueue:", err)
+		} else {
+			enqueued++
+		}
+	}
+	stopPool()
+	if err := <-done; err != nil {
+		errs++
+		fmt.Fprintln(os.Stderr, "pool:", err)
+	}
+	fmt.Println(enqueued, errs)
 	return 0
 }

@@ -194,7 +194,11 @@ func (p *Pool) produce(ctx context.Context, wake <-chan struct{}) {
 		p.mu.Unlock()
 		if free > 0 {
 			want := min(free, p.cfg.MaxClaim)
-			tasks, err := p.q.Claim(ctx, p.cfg.ID, want)
+			// The claim must not be cut short by shutdown: an UPDATE …
+			// RETURNING interrupted after it committed would leave tasks
+			// running with nobody to run them until their lease expired.
+			// Tasks claimed as shutdown begins run within the grace period.
+			tasks, err := p.q.Claim(context.WithoutCancel(ctx), p.cfg.ID, want)
 			if err != nil && ctx.Err() == nil {
 				p.log.Error("claiming tasks", "err", err)
 			}
