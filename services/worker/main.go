@@ -1,0 +1,40 @@
+// Command shelf-worker claims tasks from the shared queue and runs them, with as many slots as
+// worker.slots in settings.yaml says (changed live). On SIGTERM it stops claiming, lets running
+// tasks finish within the grace period, hands the rest back to the queue and exits 0.
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/shelfhq/shelf/shared/config"
+	"github.com/shelfhq/shelf/shared/metrics"
+	"github.com/shelfhq/shelf/shared/service"
+	"github.com/shelfhq/shelf/shared/worker"
+)
+
+func main() {
+	service.Main(config.ServiceWorker, run)
+}
+
+func run(ctx context.Context, s *service.Service) error {
+	pool := worker.New(s.Queue, worker.Config{
+		ID:    worker.DefaultID(),
+		Slots: s.Settings.Current().Worker.Slots,
+		// The pool reads 0 as "use the default"; here 0 means what the flag says: no grace.
+		GracePeriod: max(s.Config.GracePeriod, time.Nanosecond),
+		Logger:      s.Log,
+		Metrics:     metrics.NewWorker(s.Metrics, s.Queue.BusyRetries),
+	})
+
+	updates, unsubscribe := s.Settings.Subscribe()
+	defer unsubscribe()
+	go func() {
+		for st := range updates {
+			pool.SetSlots(st.Worker.Slots)
+		}
+	}()
+
+	s.SetReady(true)
+	return pool.Run(ctx)
+}

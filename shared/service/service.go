@@ -1,0 +1,153 @@
+// Package service is the start-up and shutdown that every shelf binary (api, worker, watcher)
+// shares, so that each main only wires its own part: configuration, logging, the database, the
+// task registry and queue, live settings, metrics, signals and the healthcheck subcommand.
+package service
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+
+	"github.com/shelfhq/shelf/shared/config"
+	"github.com/shelfhq/shelf/shared/diagnostic"
+	"github.com/shelfhq/shelf/shared/metrics"
+	"github.com/shelfhq/shelf/shared/pipeline"
+	"github.com/shelfhq/shelf/shared/queue"
+	"github.com/shelfhq/shelf/shared/settings"
+	"github.com/shelfhq/shelf/shared/store"
+)
+
+// HealthcheckCommand is the subcommand that asks a running process whether it is alive, for
+// container healthchecks: the runtime image has no shell or curl.
+const HealthcheckCommand = "healthcheck"
+
+// Service is what a main gets: everything opened and running, ready to wire.
+type Service struct {
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *gorm.DB
+	Queue    *queue.Queue
+	Settings *settings.Manager
+	// Metrics is the process's registry, served at /metrics.
+	Metrics *prometheus.Registry
+
+	ready atomic.Bool
+}
+
+// SetReady says whether the process is ready to do its work; /readyz answers 503 until it is.
+func (s *Service) SetReady(ready bool) { s.ready.Store(ready) }
+
+// Ready reports what SetReady said last.
+func (s *Service) Ready() bool { return s.ready.Load() }
+
+// RunFunc is a service's own part. It runs until ctx is cancelled (SIGTERM or SIGINT), then
+// shuts down within its own deadline and returns; a non-nil error makes the process exit 1.
+type RunFunc func(ctx context.Context, s *Service) error
+
+// Main runs the binary of service with os.Args and the environment, and exits with its status.
+func Main(service string, run RunFunc) {
+	os.Exit(Run(service, os.Args[1:], os.Getenv, os.Stderr, run))
+}
+
+// Run is Main without the exit: it returns the status (0 on a clean stop or --help, 1 when the
+// service fails, 2 for bad configuration). Logs go to logOut.
+func Run(service string, args []string, getenv func(string) string, logOut io.Writer, run RunFunc) int {
+	healthcheck := len(args) > 0 && args[0] == HealthcheckCommand
+	if healthcheck {
+		args = args[1:]
+	}
+	cfg, err := config.Load(service, args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(logOut, err)
+		return 2
+	}
+	if healthcheck {
+		if err := Healthcheck(context.Background(), cfg); err != nil {
+			fmt.Fprintln(logOut, "unhealthy:", err)
+			return 1
+		}
+		return 0
+	}
+
+	log := cfg.Logger(logOut)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := serve(ctx, cfg, log, run); err != nil {
+		log.Error("stopped with an error", "error", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+// serve opens everything the service needs, runs it and closes everything again.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, run RunFunc) error {
+	log.Info("starting", "config", cfg)
+	s, closeAll, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+
+	// The settings watcher stops with ctx; it only fails when the folder cannot be watched, and
+	// then the process keeps the settings it has, which is worth a log line but not an exit.
+	settingsCtx, stopSettings := context.WithCancel(context.Background())
+	settingsDone := make(chan struct{})
+	go func() {
+		defer close(settingsDone)
+		if err := s.Settings.Run(settingsCtx); err != nil {
+			log.Error("settings.yaml is no longer watched; edits apply after a restart", "error", err)
+		}
+	}()
+	defer func() { stopSettings(); <-settingsDone }()
+
+	if cfg.MetricsAddr != "" {
+		stopHTTP, err := startProbeServer(cfg.MetricsAddr, s, log)
+		if err != nil {
+			return err
+		}
+		defer stopHTTP()
+	}
+	return run(ctx, s)
+}
+
+// open builds the Service. closeAll closes what open opened.
+func open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Service, closeAll func(), err error) {
+	db, err := store.Open(ctx, cfg.DatabasePath(), store.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	closeAll = func() {
+		if err := store.Close(db); err != nil {
+			log.Warn("closing database", "error", err)
+		}
+	}
+	manager, err := settings.NewManager(cfg.SettingsPath(), log)
+	if err != nil {
+		closeAll()
+		return nil, nil, fmt.Errorf("loading settings: %w", err)
+	}
+
+	reg := queue.NewRegistry()
+	diagnostic.Register(reg)
+	pipeline.Register(reg, pipeline.Deps{DB: db, Settings: manager, DataDir: cfg.DataDir, Logger: log})
+	q := queue.New(db, reg, queue.Options{LeaseTimeout: cfg.LeaseTimeout})
+
+	promReg := metrics.NewRegistry(cfg.Service)
+	metrics.RegisterSettingsReloadErrors(promReg, manager.ReloadErrors)
+
+	return &Service{Config: cfg, Log: log, DB: db, Queue: q, Settings: manager, Metrics: promReg}, closeAll, nil
+}
