@@ -106,7 +106,7 @@ func LivezURL(addr string) (string, error) {
 		return "", fmt.Errorf("address %q: %w", addr, err)
 	}
 	switch host {
-	case "", "0.0.0.0", "::", "[::]":
+	case "", "0.0.0.0", "::":
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/livez", nil
