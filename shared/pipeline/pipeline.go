@@ -1,14 +1,46 @@
 // Package pipeline registers shelf's library tasks on the queue: refresh the
 // title database, scan, identify, organize and index the library, each step
 // a task (fanning out per file) triggered by the previous one's continuation.
+//
+// The full chain, started by ScanAll, Startup or the periodic update_titledb:
+//
+//	update_titledb
+//	  → scan_library {library_path}            (one per library folder)
+//	      ├ add_file {library_path, filepath}  (child per new or changed file)
+//	      │   └ identify_file {file_id}        (grandchild, when new or changed)
+//	      → scan_library_done                  (continuation: records the scan time)
+//	  → add_missing_apps {library_path}
+//	  → remove_missing_files {library_path}
+//	  → update_titles
+//	  → organize_library                       (organizer on; else straight on)
+//	      ├ organize_file {file_id}            (child per file not where it belongs)
+//	      → organize_library_done              (continuation: removes empty folders)
+//	  → remove_outdated_updates
+//	  → generate_library                       (debounced)
+//
+// A step without children enqueues the next one itself, at the end of its
+// handler, under a unique key derived from its own task id: a retried handler
+// (delivery is at-least-once) finds its follow-up already there instead of
+// queuing a second one. Follow-ups also keep the default dedup key, so two
+// chains started close together merge wherever one's step is still pending.
+//
+// Tasks spawned inside a fan-out (identify_file under a scan) leave the
+// per-title and per-file follow-ups (add_missing_apps_for_title,
+// organize_file) to the chain's later steps, which do them for every file at
+// once; the same tasks on their own (from the watcher, the api or a retry by
+// hand) enqueue them themselves.
 package pipeline
 
 import (
 	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/shelfhq/shelf/shared/settings"
+	"github.com/shelfhq/shelf/shared/titledb"
 )
 
 // Task names (the seed's).
@@ -33,6 +65,14 @@ const (
 	GenerateLibrary        = "generate_library"
 )
 
+// Continuations: enqueued exactly once when a fan-out task's children have
+// all finished (whatever their outcome).
+const (
+	ScanLibraryDone     = "scan_library_done"
+	IdentifyLibraryDone = "identify_library_done"
+	OrganizeLibraryDone = "organize_library_done"
+)
+
 // Deps are what the pipeline's handlers need. Every process registers the
 // pipeline (the api and the watcher to validate names and enqueue), but
 // only workers run the handlers.
@@ -42,8 +82,49 @@ type Deps struct {
 	// DataDir holds titledb/ and the generated library index.
 	DataDir string
 	Logger  *slog.Logger
+
+	// TitleDB shares the loaded title database between the slots of the
+	// process. Defaults to a cache of <DataDir>/titledb that drops the
+	// database after 5 minutes without use.
+	TitleDB *titledb.Cache
+	// HTTPClient downloads the title database. Defaults to a client without
+	// an overall timeout (the files are large; the task's context bounds it).
+	HTTPClient *http.Client
+	// GenerateDelay is how long generate_library waits after the last
+	// request for it. Defaults to 3 seconds.
+	GenerateDelay time.Duration
+	// GenerateMaxWait bounds how long a stream of requests can postpone
+	// generate_library: a pending one never moves later than this after it
+	// was first requested. Defaults to 30 seconds.
+	GenerateMaxWait time.Duration
 }
 
 // LibraryIndexPath is where generate_library writes the library index
 // (JSON) that the api serves at GET /api/library.
 func LibraryIndexPath(dataDir string) string { return dataDir + "/cache/library.json" }
+
+// TitleDBDir is where update_titledb keeps the title database.
+func TitleDBDir(dataDir string) string { return filepath.Join(dataDir, "titledb") }
+
+// IgnoreTTL is how long a file event on a path the organizer is moving
+// counts as the organizer's own.
+const IgnoreTTL = 2 * time.Minute
+
+func (d Deps) withDefaults() Deps {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.TitleDB == nil {
+		d.TitleDB = titledb.NewCache(TitleDBDir(d.DataDir), 5*time.Minute)
+	}
+	if d.HTTPClient == nil {
+		d.HTTPClient = &http.Client{}
+	}
+	if d.GenerateDelay <= 0 {
+		d.GenerateDelay = 3 * time.Second
+	}
+	if d.GenerateMaxWait <= 0 {
+		d.GenerateMaxWait = 30 * time.Second
+	}
+	return d
+}

@@ -1,0 +1,147 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/queue"
+	"github.com/shelfhq/shelf/shared/settings"
+)
+
+// ErrNoLibraries is returned by ScanAll when settings list no library folder.
+var ErrNoLibraries = errors.New("no library folder in settings (library.paths)")
+
+// ScanAll starts the full chain (see the package doc) by enqueueing
+// update_titledb. A pending update_titledb absorbs the request, so asking
+// twice before the chain starts runs it once.
+func ScanAll(ctx context.Context, q *queue.Queue, s settings.Settings) error {
+	if len(s.Library.Paths) == 0 {
+		return ErrNoLibraries
+	}
+	if _, err := q.Enqueue(ctx, queue.Params{Name: UpdateTitleDB}); err != nil {
+		return fmt.Errorf("starting a full scan: %w", err)
+	}
+	return nil
+}
+
+// startupQuiet is how recently a chain must have started for Startup to
+// leave it at that.
+const startupQuiet = 10 * time.Minute
+
+// Startup is what a worker process calls once when it starts: it records the
+// libraries of s in the catalog and starts the chain, unless an
+// update_titledb is already pending, running or finished less than ten
+// minutes ago, so N replicas starting together (or restarting in a loop)
+// run the chain once. The check and the enqueue are two statements; two
+// replicas racing through the gap enqueue one task anyway while it is
+// pending (dedup), and at worst two chains run one after the other, which
+// idempotent handlers make harmless.
+func Startup(ctx context.Context, q *queue.Queue, s settings.Settings) error {
+	db := q.DB().WithContext(ctx)
+	for _, p := range s.Library.Paths {
+		root, err := filepath.Abs(p)
+		if err != nil {
+			return fmt.Errorf("startup: library %s: %w", p, err)
+		}
+		if _, err := catalog.EnsureLibrary(db, root); err != nil {
+			return fmt.Errorf("startup: %w", err)
+		}
+	}
+	for _, st := range []queue.Status{queue.StatusRunning, queue.StatusWaitingForChildren, queue.StatusCompleted} {
+		recent, _, err := q.List(ctx, queue.Filter{Status: st, Name: UpdateTitleDB, Limit: 1})
+		if err != nil {
+			return fmt.Errorf("startup: %w", err)
+		}
+		if len(recent) == 0 {
+			continue
+		}
+		if st != queue.StatusCompleted || (recent[0].FinishedAt != nil && time.Since(*recent[0].FinishedAt) < startupQuiet) {
+			return nil
+		}
+	}
+	if _, err := q.Enqueue(ctx, queue.Params{Name: UpdateTitleDB}); err != nil {
+		return fmt.Errorf("startup: %w", err)
+	}
+	return nil
+}
+
+// follow enqueues the next step of a chain from job. The unique key makes a
+// retried job find the follow-up its earlier attempt queued; the default
+// dedup key merges it with the same step of another chain while pending.
+func follow(ctx context.Context, job *queue.Job, name string, args any) error {
+	canonical, err := queue.CanonicalArgs(args)
+	if err != nil {
+		return fmt.Errorf("enqueueing %s after %s: %w", name, job.Task.Name, err)
+	}
+	_, err = job.Queue().Enqueue(ctx, queue.Params{Name: name, Args: json.RawMessage(canonical),
+		UniqueKey: fmt.Sprintf("after:%d:%s", job.Task.ID, queue.DefaultDedupKey(name, canonical))})
+	if err != nil {
+		return fmt.Errorf("enqueueing %s after %s: %w", name, job.Task.Name, err)
+	}
+	return nil
+}
+
+// enqueue adds a follow-up that is not a chain step (per file or per
+// title); its default dedup key merges repeats while one is pending.
+func enqueue(ctx context.Context, job *queue.Job, name string, args any) error {
+	if _, err := job.Queue().Enqueue(ctx, queue.Params{Name: name, Args: args}); err != nil {
+		return fmt.Errorf("enqueueing %s after %s: %w", name, job.Task.Name, err)
+	}
+	return nil
+}
+
+// inFanOut reports whether job is a child of a fan-out task, whose chain
+// does the per-file and per-title follow-ups for all files at once.
+func inFanOut(job *queue.Job) bool { return job.Task.ParentID != nil }
+
+// generateKey is the fixed dedup key of generate_library: whoever asks,
+// one pending generation absorbs the request.
+const generateKey = "generate_library"
+
+// requestIndex asks for generate_library, debounced. Exactly:
+//
+//   - With no generate_library pending, it enqueues one due in delay.
+//   - With one pending, it moves that one's run time to now+delay, but never
+//     later than maxWait after the pending one was created, so a burst of
+//     file events yields one generation delay after the last event, and an
+//     endless stream still yields one every maxWait.
+//   - A generate_library already running does not absorb the request (the
+//     queue's rule): a new pending one is queued behind it, so a change made
+//     while the index is being written is never left out of it.
+func requestIndex(ctx context.Context, q *queue.Queue, delay, maxWait time.Duration) error {
+	for range 5 {
+		res, err := q.Enqueue(ctx, queue.Params{Name: GenerateLibrary, Delay: delay, DedupKey: generateKey})
+		if err != nil {
+			return fmt.Errorf("requesting the library index: %w", err)
+		}
+		if !res.Deduplicated {
+			return nil
+		}
+		want := time.Now().Add(delay)
+		if limit := res.Task.CreatedAt.Add(maxWait); want.After(limit) {
+			want = limit
+		}
+		// Small moves are not worth a write; a burst asks many times a second.
+		if want.Sub(res.Task.RunAfter) < 250*time.Millisecond {
+			return nil
+		}
+		_, err = q.Reschedule(ctx, res.Task.ID, want, nil)
+		if errors.Is(err, queue.ErrInvalidState) || errors.Is(err, queue.ErrNotFound) {
+			continue // claimed meanwhile: the next enqueue queues one behind it
+		}
+		if err != nil {
+			return fmt.Errorf("postponing the library index: %w", err)
+		}
+		return nil
+	}
+	return errors.New("requesting the library index: the pending generation kept changing hands")
+}
+
+func (t *tasks) requestIndex(ctx context.Context, job *queue.Job) error {
+	return requestIndex(ctx, job.Queue(), t.GenerateDelay, t.GenerateMaxWait)
+}

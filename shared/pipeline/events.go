@@ -1,0 +1,200 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/queue"
+)
+
+// The watcher's tasks. Each one brings the catalog in line with the disk
+// for one path whatever happened in between (events arrive late, twice or
+// out of order), then asks for a debounced generate_library.
+
+type movedArgs struct {
+	LibraryPath string `json:"library_path"`
+	Src         string `json:"src"`
+	Dest        string `json:"dest"`
+}
+
+// handleFileAdded records a new or changed file; a new or changed one is
+// identified (and then organized, when the organizer is on).
+func (t *tasks) handleFileAdded(ctx context.Context, job *queue.Job) error {
+	var a addFileArgs
+	if err := job.Bind(&a); err != nil {
+		return err
+	}
+	lib, err := t.library(ctx, a.LibraryPath)
+	if err != nil {
+		return err
+	}
+	path, err := insideLibrary(lib.Path, a.Filepath)
+	if err != nil {
+		return err
+	}
+	if ours, err := t.organizerMoving(ctx, job, path); err != nil || ours {
+		return err
+	}
+	if err := t.sync(ctx, job, lib, path); err != nil {
+		return err
+	}
+	return t.requestIndex(ctx, job)
+}
+
+// sync makes the catalog agree with the disk about path: a game file there
+// is recorded (and identified when new or changed), anything else is
+// forgotten.
+func (t *tasks) sync(ctx context.Context, job *queue.Job, lib catalog.Library, path string) error {
+	info, err := os.Stat(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err != nil || !info.Mode().IsRegular() || !isGameFile(path) {
+		return t.forgetPath(ctx, job, path)
+	}
+	file, changed, err := catalog.UpsertFile(t.db(ctx), lib.ID, path, info.Size(), info.ModTime())
+	if err != nil {
+		return err
+	}
+	if !changed && (file.Identified || file.IdentificationAttempts > 0) {
+		return nil
+	}
+	job.Log.Info("file recorded; identifying it", "path", path, "file_id", file.ID)
+	return enqueue(ctx, job, IdentifyFile, fileArgs{FileID: file.ID})
+}
+
+// handleFileMoved follows a file the user moved or renamed: it keeps its row
+// and identification, unless it changed on the way or moved to another
+// library (then it is recorded anew).
+func (t *tasks) handleFileMoved(ctx context.Context, job *queue.Job) error {
+	var a movedArgs
+	if err := job.Bind(&a); err != nil {
+		return err
+	}
+	lib, err := t.library(ctx, a.LibraryPath)
+	if err != nil {
+		return err
+	}
+	dest, err := insideLibrary(lib.Path, a.Dest)
+	if err != nil {
+		return err
+	}
+	src := filepath.Clean(a.Src)
+	if ours, err := t.organizerMoving(ctx, job, dest); err != nil || ours {
+		return err
+	}
+	old, err := catalog.FileByPath(t.db(ctx), src)
+	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		return err
+	}
+	info, statErr := os.Stat(dest)
+	if err == nil && old.LibraryID == lib.ID && statErr == nil && info.Mode().IsRegular() && isGameFile(dest) {
+		if _, stillThere := os.Lstat(src); stillThere == nil {
+			// Both names exist (a copy, or events out of order): record both.
+			if err := t.sync(ctx, job, lib, src); err != nil {
+				return err
+			}
+		} else {
+			if err := recordMove(t.db(ctx), old.ID, dest); err != nil {
+				return err
+			}
+			job.Log.Info("file moved", "src", src, "dest", dest, "file_id", old.ID)
+		}
+	} else if err == nil {
+		if err := t.sync(ctx, job, lib, src); err != nil { // forgets it unless it is back
+			return err
+		}
+	}
+	// Records dest, re-identifying it only when it is new or its size or
+	// modification time changed.
+	if err := t.sync(ctx, job, lib, dest); err != nil {
+		return err
+	}
+	return t.requestIndex(ctx, job)
+}
+
+// handleFileDeleted forgets a deleted file (unless it is back) and updates
+// its titles.
+func (t *tasks) handleFileDeleted(ctx context.Context, job *queue.Job) error {
+	var a addFileArgs
+	if err := job.Bind(&a); err != nil {
+		return err
+	}
+	lib, err := t.library(ctx, a.LibraryPath)
+	if err != nil {
+		return err
+	}
+	path, err := insideLibrary(lib.Path, a.Filepath)
+	if err != nil {
+		return err
+	}
+	if ours, err := t.organizerMoving(ctx, job, path); err != nil || ours {
+		return err
+	}
+	if err := t.sync(ctx, job, lib, path); err != nil {
+		return err
+	}
+	return t.requestIndex(ctx, job)
+}
+
+// forgetPath removes the row of path, if any, and has its titles updated
+// (they may own less now, or nothing).
+func (t *tasks) forgetPath(ctx context.Context, job *queue.Job, path string) error {
+	file, err := catalog.FileByPath(t.db(ctx), path)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	apps, err := catalog.AppsOfFile(t.db(ctx), file.ID)
+	if err != nil {
+		return err
+	}
+	if err := catalog.DeleteFile(t.db(ctx), file.ID); err != nil {
+		return err
+	}
+	job.Log.Info("file forgotten", "path", path, "file_id", file.ID)
+	var titleIDs []string
+	for _, app := range apps {
+		if !slices.Contains(titleIDs, app.TitleID) {
+			titleIDs = append(titleIDs, app.TitleID)
+			if err := enqueue(ctx, job, UpdateTitlesForTitle, titleArgs{TitleID: app.TitleID}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// organizerMoving reports whether path is one the organizer is moving now,
+// so an event on it is the organizer's own and its task records the move.
+func (t *tasks) organizerMoving(ctx context.Context, job *queue.Job, path string) (bool, error) {
+	ours, err := catalog.ConsumeIgnoredEvent(t.db(ctx), path)
+	if ours {
+		job.Log.Debug("event caused by the organizer; ignored", "path", path)
+	}
+	return ours, err
+}
+
+// removeLibrary forgets a library's rows (its files stay on disk).
+func (t *tasks) removeLibrary(ctx context.Context, job *queue.Job) error {
+	var a libraryArgs
+	if err := job.Bind(&a); err != nil {
+		return err
+	}
+	root, err := filepath.Abs(a.LibraryPath)
+	if err != nil || a.LibraryPath == "" {
+		return queue.Permanent(errors.New("library_path must name a folder"))
+	}
+	if err := catalog.RemoveLibrary(t.db(ctx), root); err != nil {
+		return err
+	}
+	job.Log.Info("library removed from the catalog", "library", root)
+	return t.requestIndex(ctx, job)
+}

@@ -1,0 +1,222 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/identify"
+	"github.com/shelfhq/shelf/shared/queue"
+)
+
+// LibraryIndex is the document generate_library writes to
+// LibraryIndexPath: everything the web UI shows about the library.
+type LibraryIndex struct {
+	// Hash is the SHA-256 (hex) of the JSON encoding of Titles and
+	// Unidentified: equal content, equal hash (an ETag for the api). A
+	// generation that finds the same hash leaves the file alone.
+	Hash         string              `json:"hash"`
+	GeneratedAt  time.Time           `json:"generated_at"`
+	Titles       []IndexTitle        `json:"titles"`
+	Unidentified []IndexUnidentified `json:"unidentified"`
+}
+
+// IndexTitle is one title with what the library holds of it and what it
+// lacks (not-owned versions and DLC the title database knows of).
+type IndexTitle struct {
+	TitleID   string         `json:"title_id"`
+	Name      string         `json:"name"`
+	IconURL   string         `json:"icon_url"`
+	BannerURL string         `json:"banner_url"`
+	HasBase   bool           `json:"has_base"`
+	UpToDate  bool           `json:"up_to_date"`
+	Complete  bool           `json:"complete"`
+	Base      []IndexVersion `json:"base"`
+	Updates   []IndexVersion `json:"updates"`
+	DLC       []IndexDLC     `json:"dlc"`
+}
+
+// IndexVersion is one version of one app; Files lists the paths holding it
+// (none when it is missing).
+type IndexVersion struct {
+	AppID   string   `json:"app_id"`
+	Version int      `json:"version"`
+	Owned   bool     `json:"owned"`
+	Files   []string `json:"files"`
+}
+
+// IndexDLC is one DLC of a title with its known versions.
+type IndexDLC struct {
+	AppID    string         `json:"app_id"`
+	Name     string         `json:"name"`
+	Versions []IndexVersion `json:"versions"`
+}
+
+// IndexUnidentified is a game file that could not be identified, and why.
+type IndexUnidentified struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
+}
+
+// generateLibrary writes the library index (temp file, fsync, rename).
+func (t *tasks) generateLibrary(ctx context.Context, job *queue.Job) error {
+	idx, err := t.buildIndex(ctx, job)
+	if err != nil {
+		return err
+	}
+	path := LibraryIndexPath(t.DataDir)
+	if old, err := readIndexHash(path); err == nil && old == idx.Hash {
+		job.Log.Info("library index unchanged", "hash", idx.Hash)
+		return job.SetResult(map[string]any{"hash": idx.Hash, "written": false})
+	}
+	data, err := json.Marshal(idx)
+	if err != nil {
+		return fmt.Errorf("encoding the library index: %w", err)
+	}
+	if err := writeFileAtomic(path, data); err != nil {
+		return err
+	}
+	job.Log.Info("library index written", "path", path, "titles", len(idx.Titles), "hash", idx.Hash)
+	return job.SetResult(map[string]any{"hash": idx.Hash, "written": true, "titles": len(idx.Titles)})
+}
+
+func (t *tasks) buildIndex(ctx context.Context, job *queue.Job) (LibraryIndex, error) {
+	db := t.db(ctx)
+	var titles []catalog.Title
+	if err := db.Order("name, title_id").Find(&titles).Error; err != nil {
+		return LibraryIndex{}, fmt.Errorf("reading titles: %w", err)
+	}
+	var apps []catalog.App
+	if err := db.Order("title_id, app_id, version").Find(&apps).Error; err != nil {
+		return LibraryIndex{}, fmt.Errorf("reading apps: %w", err)
+	}
+	var links []struct {
+		AppID int64
+		Path  string
+	}
+	if err := db.Raw(`SELECT fa.app_id, f.path FROM file_apps fa JOIN files f ON f.id = fa.file_id
+		ORDER BY f.path`).Scan(&links).Error; err != nil {
+		return LibraryIndex{}, fmt.Errorf("reading files of apps: %w", err)
+	}
+	var unidentified []IndexUnidentified
+	if err := db.Model(&catalog.File{}).Where("identified = FALSE").Order("path").
+		Select("path, identification_error AS error").Scan(&unidentified).Error; err != nil {
+		return LibraryIndex{}, fmt.Errorf("reading unidentified files: %w", err)
+	}
+	files := map[int64][]string{}
+	for _, l := range links {
+		files[l.AppID] = append(files[l.AppID], l.Path)
+	}
+	// DLC names come from the title database; the index is still worth
+	// writing without them.
+	dlcName := func(string) string { return "" }
+	if tdb, release, err := t.titles(ctx, job); err == nil {
+		defer release()
+		dlcName = func(id string) string { info, _ := tdb.Title(id); return info.Name }
+	} else {
+		job.Log.Warn("no title database; DLC names left out", "error", err)
+	}
+
+	byTitle := map[string]*IndexTitle{}
+	idx := LibraryIndex{Titles: make([]IndexTitle, len(titles)), Unidentified: unidentified}
+	for i, tt := range titles {
+		idx.Titles[i] = IndexTitle{TitleID: tt.TitleID, Name: tt.Name, IconURL: tt.IconURL, BannerURL: tt.BannerURL,
+			HasBase: tt.HasBase, UpToDate: tt.UpToDate, Complete: tt.Complete,
+			Base: []IndexVersion{}, Updates: []IndexVersion{}, DLC: []IndexDLC{}}
+		byTitle[tt.TitleID] = &idx.Titles[i]
+	}
+	for _, a := range apps {
+		it := byTitle[a.TitleID]
+		if it == nil {
+			continue
+		}
+		v := IndexVersion{AppID: a.AppID, Version: a.Version, Owned: a.Owned, Files: files[a.ID]}
+		if v.Files == nil {
+			v.Files = []string{}
+		}
+		switch a.Type {
+		case identify.TypeBase:
+			it.Base = append(it.Base, v)
+		case identify.TypeUpdate:
+			it.Updates = append(it.Updates, v)
+		case identify.TypeDLC:
+			if n := len(it.DLC); n == 0 || it.DLC[n-1].AppID != a.AppID {
+				it.DLC = append(it.DLC, IndexDLC{AppID: a.AppID, Name: dlcName(a.AppID)})
+			}
+			d := &it.DLC[len(it.DLC)-1]
+			d.Versions = append(d.Versions, v)
+		}
+	}
+	if idx.Unidentified == nil {
+		idx.Unidentified = []IndexUnidentified{}
+	}
+	content, err := json.Marshal(struct {
+		Titles       []IndexTitle        `json:"titles"`
+		Unidentified []IndexUnidentified `json:"unidentified"`
+	}{idx.Titles, idx.Unidentified})
+	if err != nil {
+		return LibraryIndex{}, err
+	}
+	sum := sha256.Sum256(content)
+	idx.Hash = hex.EncodeToString(sum[:])
+	idx.GeneratedAt = time.Now().UTC()
+	return idx, nil
+}
+
+// readIndexHash returns the hash of the index at path.
+func readIndexHash(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var head struct {
+		Hash string `json:"hash"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return "", err
+	}
+	return head.Hash, nil
+}
+
+// writeFileAtomic replaces path with data so that a reader sees the old
+// file or the new one, never part of one, even across a crash.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}

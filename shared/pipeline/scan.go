@@ -1,0 +1,276 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/organize"
+	"github.com/shelfhq/shelf/shared/queue"
+)
+
+// gameExtensions are the file types a library holds.
+var gameExtensions = []string{".nsp", ".nsz", ".xci", ".xcz"}
+
+// isGameFile reports whether name is a game file a scan records: a library
+// extension, and not the leftover of an interrupted organizer copy.
+func isGameFile(name string) bool {
+	return slices.Contains(gameExtensions, strings.ToLower(filepath.Ext(name))) && !organize.IsPartial(filepath.Base(name))
+}
+
+// spawnBatch bounds the children created per write transaction, so a scan
+// of a huge library does not hold the database's write lock for long.
+const spawnBatch = 500
+
+// library returns the catalog row of the library folder p (made absolute).
+func (t *tasks) library(ctx context.Context, p string) (catalog.Library, error) {
+	if p == "" {
+		return catalog.Library{}, queue.Permanent(errors.New("library_path is empty"))
+	}
+	root, err := filepath.Abs(p)
+	if err != nil {
+		return catalog.Library{}, queue.Permanent(fmt.Errorf("library %s: %w", p, err))
+	}
+	return catalog.EnsureLibrary(t.db(ctx), root)
+}
+
+// scanLibrary walks a library folder and creates an add_file child for each
+// game file that is new, changed (size or modification time) or never
+// identified; the scan completes when they (and the identifications they
+// spawn) have all finished, and then scan_library_done runs.
+func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job) error {
+	var a libraryArgs
+	if err := job.Bind(&a); err != nil {
+		return err
+	}
+	lib, err := t.library(ctx, a.LibraryPath)
+	if err != nil {
+		return err
+	}
+	// A missing folder (an unplugged disk) fails the scan, so that its
+	// continuation, which removes the files not seen, does not run.
+	if info, err := os.Stat(lib.Path); err != nil || !info.IsDir() {
+		return queue.Permanent(fmt.Errorf("library folder %s is not available: %v", lib.Path, err))
+	}
+	known, err := catalog.FilesInLibrary(t.db(ctx), lib.ID)
+	if err != nil {
+		return err
+	}
+	byPath := make(map[string]catalog.File, len(known))
+	for _, f := range known {
+		byPath[f.Path] = f
+	}
+	var batch []queue.Params
+	seen, spawned := 0, 0
+	flush := func() error {
+		if err := job.Spawn(ctx, batch...); err != nil {
+			return err
+		}
+		spawned += len(batch)
+		batch = batch[:0]
+		return nil
+	}
+	err = filepath.WalkDir(lib.Path, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == lib.Path {
+				return err
+			}
+			job.Log.Warn("skipping unreadable path", "path", path, "error", err)
+			return nil // WalkDir skips an unreadable folder by itself
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !d.Type().IsRegular() || !isGameFile(d.Name()) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil // gone since the folder was read
+		}
+		seen++
+		if f, ok := byPath[path]; ok && f.Size == info.Size() && f.Mtime == info.ModTime().UnixMicro() &&
+			(f.Identified || f.IdentificationAttempts > 0) {
+			return nil
+		}
+		batch = append(batch, queue.Params{Name: AddFile, Args: addFileArgs{LibraryPath: lib.Path, Filepath: path}})
+		if len(batch) >= spawnBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("scanning %s: %w", lib.Path, err)
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	job.Log.Info("library scanned", "library", lib.Path, "files", seen, "to_add", spawned)
+	return job.SetResult(map[string]int{"files": seen, "added": spawned})
+}
+
+// scanLibraryDone runs once a scan's files are all recorded and identified:
+// it records the scan time and goes on with the chain.
+func (t *tasks) scanLibraryDone(ctx context.Context, job *queue.Job) error {
+	var c queue.ContinuationArgs
+	if err := job.Bind(&c); err != nil {
+		return err
+	}
+	var a libraryArgs
+	if err := json.Unmarshal(c.ParentArgs, &a); err != nil {
+		return queue.Permanent(fmt.Errorf("args of the scan: %w", err))
+	}
+	lib, err := t.library(ctx, a.LibraryPath)
+	if err != nil {
+		return err
+	}
+	if err := catalog.MarkLibraryScanned(t.db(ctx), lib.ID, time.Now()); err != nil {
+		return err
+	}
+	job.Log.Info("scan finished", "library", lib.Path, "files_added", c.Children.Total,
+		"failed", c.Children.Failed)
+	return follow(ctx, job, AddMissingApps, optionalLibraryArgs{LibraryPath: lib.Path})
+}
+
+type addFileArgs struct {
+	LibraryPath string `json:"library_path"`
+	Filepath    string `json:"filepath"`
+}
+
+// addFile records one file in the catalog and has it identified when it is
+// new or changed (or was never identified).
+func (t *tasks) addFile(ctx context.Context, job *queue.Job) error {
+	var a addFileArgs
+	if err := job.Bind(&a); err != nil {
+		return err
+	}
+	lib, err := t.library(ctx, a.LibraryPath)
+	if err != nil {
+		return err
+	}
+	path, err := insideLibrary(lib.Path, a.Filepath)
+	if err != nil {
+		return err
+	}
+	if !isGameFile(path) {
+		job.Log.Debug("not a game file", "path", path)
+		return nil
+	}
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		job.Log.Info("file gone before it was recorded", "path", path)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return nil
+	}
+	file, changed, err := catalog.UpsertFile(t.db(ctx), lib.ID, path, info.Size(), info.ModTime())
+	if err != nil {
+		return err
+	}
+	if !changed && (file.Identified || file.IdentificationAttempts > 0) {
+		return nil
+	}
+	job.Log.Debug("file recorded", "path", path, "file_id", file.ID, "changed", changed)
+	identify := queue.Params{Name: IdentifyFile, Args: fileArgs{FileID: file.ID}}
+	if inFanOut(job) {
+		return job.Spawn(ctx, identify)
+	}
+	return enqueue(ctx, job, IdentifyFile, fileArgs{FileID: file.ID})
+}
+
+// insideLibrary returns p cleaned and absolute, or a permanent error when it
+// is not strictly inside root.
+func insideLibrary(root, p string) (string, error) {
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(root, p)
+	}
+	p = filepath.Clean(p)
+	rel, err := filepath.Rel(root, p)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", queue.Permanent(fmt.Errorf("%s is not inside the library %s", p, root))
+	}
+	return p, nil
+}
+
+// removeMissingFiles forgets the files no longer on disk (of one library,
+// or of all), repairs ownership and goes on with update_titles.
+func (t *tasks) removeMissingFiles(ctx context.Context, job *queue.Job) error {
+	var a optionalLibraryArgs
+	if err := job.Bind(&a); err != nil {
+		return err
+	}
+	libs, err := t.libraries(ctx, a.LibraryPath)
+	if err != nil {
+		return err
+	}
+	moving, err := movesInProgress(ctx, t.db(ctx))
+	if err != nil {
+		return err
+	}
+	exists := func(p string) bool {
+		_, err := os.Lstat(p)
+		// Only a definite "not there" counts; an organizer move in progress
+		// updates the row itself.
+		return err == nil || !errors.Is(err, fs.ErrNotExist) || moving[p]
+	}
+	removed := 0
+	for _, lib := range libs {
+		if !available(lib.Path) {
+			job.Log.Warn("library folder missing or empty; its files are kept in the catalog until it is back",
+				"library", lib.Path)
+			continue
+		}
+		gone, err := catalog.DeleteFilesNotIn(t.db(ctx), lib.ID, exists)
+		if err != nil {
+			return err
+		}
+		for _, f := range gone {
+			job.Log.Info("file no longer on disk", "path", f.Path, "file_id", f.ID)
+		}
+		removed += len(gone)
+	}
+	if err := catalog.RecomputeOwnership(t.db(ctx)); err != nil {
+		return err
+	}
+	if err := job.SetResult(map[string]int{"removed": removed}); err != nil {
+		return err
+	}
+	return follow(ctx, job, UpdateTitles, nil)
+}
+
+// libraries returns the catalog's library at path, or every library when
+// path is empty.
+func (t *tasks) libraries(ctx context.Context, path string) ([]catalog.Library, error) {
+	if path != "" {
+		lib, err := t.library(ctx, path)
+		return []catalog.Library{lib}, err
+	}
+	return catalog.Libraries(t.db(ctx))
+}
+
+// available reports whether a library folder exists and holds anything: an
+// empty folder is most likely a mount point whose disk is not mounted, and
+// removing every file of the library from the catalog would lose their
+// identification for nothing.
+func available(root string) bool {
+	d, err := os.Open(root)
+	if err != nil {
+		return false
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(1)
+	return len(names) > 0 && (err == nil || errors.Is(err, io.EOF))
+}

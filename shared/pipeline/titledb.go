@@ -1,0 +1,75 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+
+	"github.com/shelfhq/shelf/shared/queue"
+	"github.com/shelfhq/shelf/shared/titledb"
+)
+
+// updateTitleDB refreshes the title database from settings titledb.url
+// (conditional requests, files replaced only once all are downloaded and
+// valid; an empty URL installs the bundled sample), then scans each library.
+// Title names reach the catalog in update_titles, which runs later in the
+// chain for every owned title.
+func (t *tasks) updateTitleDB(ctx context.Context, job *queue.Job) error {
+	s := t.settings()
+	changed, err := titledb.Fetch(ctx, t.HTTPClient, s.TitleDB.URL, TitleDBDir(t.DataDir),
+		s.Titles.Region, s.Titles.Language, job.Log)
+	if err != nil {
+		return fmt.Errorf("updating the title database: %w", err)
+	}
+	job.Log.Info("title database checked", "changed", changed, "sample", s.TitleDB.URL == "")
+	for _, p := range s.Library.Paths {
+		root, err := filepath.Abs(p)
+		if err != nil {
+			return queue.Permanent(fmt.Errorf("library %s: %w", p, err))
+		}
+		if err := follow(ctx, job, ScanLibrary, libraryArgs{LibraryPath: root}); err != nil {
+			return err
+		}
+	}
+	return job.SetResult(map[string]any{"changed": changed, "libraries": len(s.Library.Paths)})
+}
+
+// titles returns the process's shared title database; call release when
+// done. Before update_titledb has ever run there is none: with the bundled
+// sample configured it is installed here, otherwise the task is retried
+// later (Startup queues update_titledb).
+func (t *tasks) titles(ctx context.Context, job *queue.Job) (*titledb.DB, func(), error) {
+	s := t.settings()
+	db, release, err := t.TitleDB.Acquire(s.Titles.Region, s.Titles.Language)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return db, release, err
+	}
+	if s.TitleDB.URL != "" {
+		return nil, nil, fmt.Errorf("the title database is not downloaded yet (update_titledb has not run): %w", err)
+	}
+	if _, err := titledb.Fetch(ctx, nil, "", TitleDBDir(t.DataDir), s.Titles.Region, s.Titles.Language, job.Log); err != nil {
+		return nil, nil, err
+	}
+	return t.TitleDB.Acquire(s.Titles.Region, s.Titles.Language)
+}
+
+// libraryArgs are the args of the tasks about one library.
+type libraryArgs struct {
+	LibraryPath string `json:"library_path"`
+}
+
+// optionalLibraryArgs are the args of steps that work on one library or,
+// without library_path, on all of them.
+type optionalLibraryArgs struct {
+	LibraryPath string `json:"library_path,omitempty"`
+}
+
+type fileArgs struct {
+	FileID int64 `json:"file_id"`
+}
+
+type titleArgs struct {
+	TitleID string `json:"title_id"`
+}
