@@ -1,0 +1,219 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/organize"
+	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
+	"github.com/shelfhq/shelf/shared/settings"
+)
+
+// chainSteps are the tasks of one full chain over one library, each of
+// which must run exactly once.
+var chainSteps = []string{UpdateTitleDB, ScanLibrary, ScanLibraryDone, AddMissingApps, RemoveMissingFiles,
+	UpdateTitles, OrganizeLibrary, OrganizeLibraryDone, RemoveOutdatedUpdates, GenerateLibrary}
+
+func organizerOn(s *settings.Settings) {
+	s.Library.Management.Organizer.Enabled = true
+	s.Library.Management.Organizer.RemoveEmptyFolders = true
+}
+
+func TestScanAllRunsTheChainOnceAndOrganizesTheSampleLibrary(t *testing.T) {
+	b := setup(t, organizerOn)
+	files := b.writeSample(t)
+	b.startPool(t)
+
+	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()))
+	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()), "a second request merges with the pending one")
+	b.waitIdle(t)
+
+	for _, step := range chainSteps {
+		require.Equal(t, 1, b.tasksNamed(t, step), "%s ran once", step)
+	}
+	require.Zero(t, count(t, b.db, `SELECT COUNT(*) FROM tasks WHERE status = 'failed' AND name <> ?`, IdentifyFile))
+	assertOrganized(t, b, files)
+}
+
+func TestTwoWorkerProcessesRunTheChainOnce(t *testing.T) {
+	b := setup(t, organizerOn)
+	files := b.writeSample(t)
+	procs := []*proc{startWorker(t, b), startWorker(t, b)}
+
+	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()))
+	b.waitIdle(t)
+	for _, p := range procs {
+		p.stop(t)
+	}
+	for _, step := range chainSteps {
+		require.Equal(t, 1, b.tasksNamed(t, step), "%s ran once", step)
+	}
+	assertOrganized(t, b, files)
+}
+
+// assertOrganized checks the outcome of a full chain over the sample library.
+func assertOrganized(t *testing.T, b *bundle, files []pipelinetest.File) {
+	t.Helper()
+	games := 0
+	moved := 0
+	for _, f := range files {
+		original := filepath.Join(b.lib, filepath.FromSlash(f.Path))
+		switch {
+		case !isGameFile(f.Path):
+			require.FileExists(t, original, "files that are not games stay")
+			_, err := catalog.FileByPath(b.db, original)
+			require.ErrorIs(t, err, catalog.ErrNotFound, "and are not recorded")
+		case strings.Contains(strings.Join(pipelinetest.Unidentifiable, "|"), f.Path):
+			games++
+			row := b.file(t, original)
+			require.False(t, row.Identified)
+			require.Contains(t, row.IdentificationError, "unidentifiable")
+		default:
+			games++
+			want := b.expectedPath(t, f.Path)
+			data, err := os.ReadFile(want)
+			require.NoError(t, err, "%s organized to %s", f.Path, want)
+			require.Equal(t, f.Content, data)
+			row := b.file(t, want)
+			require.True(t, row.Identified, want)
+			if want != original {
+				moved++
+				require.NoFileExists(t, original)
+			}
+		}
+	}
+	require.Equal(t, games, count(t, b.db, `SELECT COUNT(*) FROM files`))
+	require.GreaterOrEqual(t, count(t, b.db, `SELECT COUNT(*) FROM ignored_events`), moved,
+		"each organizer move was announced to the watcher")
+	require.NoDirExists(t, filepath.Join(b.lib, "DLC"), "emptied folders are removed")
+
+	var idx LibraryIndex
+	data, err := os.ReadFile(LibraryIndexPath(b.data))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &idx))
+	require.Len(t, idx.Hash, 64)
+	require.Len(t, idx.Unidentified, len(pipelinetest.Unidentifiable))
+	bases := 0
+	for _, title := range b.sample.Titles() {
+		if kind, _, _ := b.sample.AppType(title.ID, 0); kind == "base" {
+			bases++
+		}
+	}
+	require.Len(t, idx.Titles, bases)
+	for _, title := range idx.Titles {
+		require.NotEmpty(t, title.Name)
+		require.True(t, title.HasBase, title.Name)
+		require.True(t, title.UpToDate, "the sample library holds the latest update of %s", title.Name)
+		require.True(t, title.Complete, "and every DLC of %s", title.Name)
+	}
+}
+
+// proc is a worker process running this test binary.
+type proc struct {
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+}
+
+func startWorker(t *testing.T, b *bundle, env ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SHELF_TEST_ROLE=worker", "SHELF_TEST_DB="+b.dsn, "SHELF_TEST_DATA="+b.data,
+		"SHELF_TEST_SLOTS=4")
+	cmd.Env = append(cmd.Env, env...)
+	p := &proc{cmd: cmd, stderr: &bytes.Buffer{}}
+	cmd.Stderr = p.stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return p
+}
+
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, p.cmd.Wait(), "worker exits 0 on SIGTERM; stderr:\n%s", p.stderr)
+}
+
+// serveTitleDB serves titledb files by name, with Last-Modified, so that
+// update_titledb's requests can be conditional.
+func serveTitleDB(t *testing.T, files map[string][]byte) (*httptest.Server, *requestLog) {
+	t.Helper()
+	log := &requestLog{}
+	modified := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.add(r)
+		data, ok := files[path.Base(r.URL.Path)]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeContent(w, r, path.Base(r.URL.Path), modified, bytes.NewReader(data))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, log
+}
+
+func TestKilledWorkerDuringOrganizeLosesNoFile(t *testing.T) {
+	files, tdbFiles := pipelinetest.Synthetic(1500, 7)
+	srv, _ := serveTitleDB(t, tdbFiles)
+	b := setup(t, func(s *settings.Settings) {
+		organizerOn(s)
+		s.TitleDB.URL = srv.URL
+	})
+	require.NoError(t, pipelinetest.Write(b.lib, files))
+	before := contents(t, b.lib)
+	lease := "SHELF_TEST_LEASE=2s"
+	// Moves are slowed down between the rename and the row's update, the
+	// window a crash must survive, so the kill lands inside it.
+	victim := startWorker(t, b, lease, "SHELF_TEST_SLOW_MOVE=50ms")
+	survivor := startWorker(t, b, lease, "SHELF_TEST_SLOW_MOVE=5ms")
+
+	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()))
+	waitFor(t, "the victim to be organizing", func() bool {
+		return count(t, b.db, `SELECT COUNT(*) FROM tasks WHERE name = ? AND status = 'completed'`, OrganizeFile) >= 20 &&
+			count(t, b.db, `SELECT COUNT(*) FROM tasks WHERE name = ? AND status = 'running' AND worker LIKE ?`,
+				OrganizeFile, fmt.Sprintf("%%-%d", victim.cmd.Process.Pid)) > 0
+	})
+	require.NoError(t, victim.cmd.Process.Kill()) // SIGKILL: no chance to clean up
+	_ = victim.cmd.Wait()
+	b.waitIdle(t)
+	survivor.stop(t)
+
+	after := contents(t, b.lib)
+	require.Equal(t, len(before), len(after), "as many files as before")
+	for content := range before {
+		path, ok := after[content]
+		require.True(t, ok, "the file once at %s still exists", before[content])
+		require.False(t, organize.IsPartial(filepath.Base(path)), "no partial copy under a final name: %s", path)
+		row := b.file(t, path)
+		require.True(t, row.Identified, path)
+		rel, err := filepath.Rel(b.lib, path)
+		require.NoError(t, err)
+		require.False(t, strings.HasPrefix(rel, "bulk"+string(filepath.Separator)) || strings.HasPrefix(rel, "updates"+string(filepath.Separator)),
+			"%s was organized", rel)
+	}
+	require.Equal(t, len(before), count(t, b.db, `SELECT COUNT(*) FROM files`), "one row per file")
+	require.Positive(t, count(t, b.db, `SELECT COUNT(*) FROM tasks WHERE name = ? AND attempts > 1`, OrganizeFile),
+		"the killed worker's moves were taken over")
+	require.Equal(t, 1, b.tasksNamed(t, OrganizeLibraryDone))
+	require.Equal(t, 1, b.tasksNamed(t, GenerateLibrary))
+}
