@@ -3,10 +3,12 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/queue"
@@ -37,7 +39,7 @@ func (t *tasks) handleFileAdded(ctx context.Context, job *queue.Job) error {
 	if err != nil {
 		return err
 	}
-	if ours, err := t.organizerMoving(ctx, job, path); err != nil || ours {
+	if ours, err := t.organizerMoving(ctx, job, "", path); err != nil || ours {
 		return err
 	}
 	if err := t.sync(ctx, job, lib, path); err != nil {
@@ -85,7 +87,7 @@ func (t *tasks) handleFileMoved(ctx context.Context, job *queue.Job) error {
 		return err
 	}
 	src := filepath.Clean(a.Src)
-	if ours, err := t.organizerMoving(ctx, job, dest); err != nil || ours {
+	if ours, err := t.organizerMoving(ctx, job, src, dest); err != nil || ours {
 		return err
 	}
 	old, err := catalog.FileByPath(t.db(ctx), src)
@@ -133,7 +135,7 @@ func (t *tasks) handleFileDeleted(ctx context.Context, job *queue.Job) error {
 	if err != nil {
 		return err
 	}
-	if ours, err := t.organizerMoving(ctx, job, path); err != nil || ours {
+	if ours, err := t.organizerMoving(ctx, job, path, ""); err != nil || ours {
 		return err
 	}
 	if err := t.sync(ctx, job, lib, path); err != nil {
@@ -172,14 +174,23 @@ func (t *tasks) forgetPath(ctx context.Context, job *queue.Job, path string) err
 	return nil
 }
 
-// organizerMoving reports whether path is one the organizer is moving now,
-// so an event on it is the organizer's own and its task records the move.
-func (t *tasks) organizerMoving(ctx context.Context, job *queue.Job, path string) (bool, error) {
-	ours, err := catalog.ConsumeIgnoredEvent(t.db(ctx), path)
-	if ours {
-		job.Log.Debug("event caused by the organizer; ignored", "path", path)
+// organizerMoving reports whether an event is the organizer's own: a move
+// from src to dest it announced and that has not expired (an empty src or
+// dest matches any). Only the side the organizer touches counts: it
+// removes a src and creates a dest, so a user's delete of a file it has
+// just put in place is still the user's.
+func (t *tasks) organizerMoving(ctx context.Context, job *queue.Job, src, dest string) (bool, error) {
+	var ours bool
+	err := t.db(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM ignored_events WHERE expires_at > ?
+		AND (? = '' OR src = ?) AND (? = '' OR dest = ?))`,
+		time.Now().UnixMicro(), src, src, dest, dest).Scan(&ours).Error
+	if err != nil {
+		return false, fmt.Errorf("checking organizer moves: %w", err)
 	}
-	return ours, err
+	if ours {
+		job.Log.Debug("event caused by the organizer; ignored", "src", src, "dest", dest)
+	}
+	return ours, nil
 }
 
 // removeLibrary forgets a library's rows (its files stay on disk).
