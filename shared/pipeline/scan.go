@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/queue"
@@ -39,6 +41,16 @@ func (t *tasks) library(ctx context.Context, p string) (catalog.Library, error) 
 	root, err := filepath.Abs(p)
 	if err != nil {
 		return catalog.Library{}, queue.Permanent(fmt.Errorf("library %s: %w", p, err))
+	}
+	// Read first: every file task asks, and a write would queue behind the
+	// other processes' writes for a row that almost always exists.
+	var lib catalog.Library
+	err = t.db(ctx).Where("path = ?", root).Take(&lib).Error
+	if err == nil {
+		return lib, nil
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return lib, fmt.Errorf("reading library %s: %w", root, err)
 	}
 	return catalog.EnsureLibrary(t.db(ctx), root)
 }
