@@ -1,0 +1,45 @@
+package api
+
+import (
+	"crypto/subtle"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// openPaths answer without a token whatever the options: probes and Prometheus can't hold one,
+// and none of them reveals or changes anything a token protects.
+var openPaths = map[string]bool{"/livez": true, "/readyz": true, "/metrics": true}
+
+// authenticate checks the bearer token in front of every route, so a new route cannot forget
+// it: every request that may change something (any method but GET, HEAD and OPTIONS) and, with
+// ProtectReads, every read under /api/. The web UI's own files stay readable so that the UI
+// can load and ask for the token.
+func (s *server) authenticate(c *fiber.Ctx) error {
+	if s.opts.Token == "" || openPaths[c.Path()] || !s.needsToken(c) {
+		return c.Next()
+	}
+	if !validBearer(c.Get(fiber.HeaderAuthorization), s.opts.Token) {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="shelf"`)
+		return newError(fiber.StatusUnauthorized, codeUnauthorized,
+			"this request needs the header \"Authorization: Bearer <SHELF_API_TOKEN>\"")
+	}
+	return c.Next()
+}
+
+func (s *server) needsToken(c *fiber.Ctx) bool {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return s.opts.ProtectReads && isAPIPath(c.Path())
+	}
+	return true
+}
+
+// validBearer compares in constant time, so response timing does not reveal the token.
+func validBearer(header, token string) bool {
+	scheme, got, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) == 1
+}

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/identify"
+)
+
+// titleView and the other views give the catalog's models the API's snake_case names; the
+// models themselves carry no JSON tags, being the database's.
+type titleView struct {
+	TitleID   string `json:"title_id"`
+	Name      string `json:"name"`
+	IconURL   string `json:"icon_url"`
+	BannerURL string `json:"banner_url"`
+	HasBase   bool   `json:"has_base"`
+	UpToDate  bool   `json:"up_to_date"`
+	Complete  bool   `json:"complete"`
+}
+
+type appView struct {
+	AppID   string `json:"app_id"`
+	Version int    `json:"version"`
+	Type    string `json:"type"`
+	Owned   bool   `json:"owned"`
+}
+
+type titleResponse struct {
+	Title titleView `json:"title"`
+	Apps  []appView `json:"apps"`
+}
+
+// getTitle answers a title of the catalog with every app known for it, owned or not.
+func (s *server) getTitle(c *fiber.Ctx) error {
+	id := strings.ToUpper(c.Params("title_id"))
+	if !identify.IsAppID(id) {
+		return invalidField("title_id", "must be 16 hexadecimal digits, got %q", c.Params("title_id"))
+	}
+	db := s.db.WithContext(c.UserContext())
+	t, err := catalog.TitleByTitleID(db, id)
+	if err != nil {
+		return err
+	}
+	var apps []catalog.App
+	if err := db.Where("title_id = ?", id).Order("type, app_id, version").Find(&apps).Error; err != nil {
+		return err
+	}
+	out := titleResponse{Title: titleView{TitleID: t.TitleID, Name: t.Name, IconURL: t.IconURL,
+		BannerURL: t.BannerURL, HasBase: t.HasBase, UpToDate: t.UpToDate, Complete: t.Complete},
+		Apps: make([]appView, 0, len(apps))}
+	for _, a := range apps {
+		out.Apps = append(out.Apps, appView{AppID: a.AppID, Version: a.Version, Type: a.Type, Owned: a.Owned})
+	}
+	return c.JSON(out)
+}
+
+type fileView struct {
+	ID                     int64     `json:"id"`
+	LibraryID              int64     `json:"library_id"`
+	Path                   string    `json:"path"`
+	Name                   string    `json:"name"`
+	Size                   int64     `json:"size"`
+	ModifiedAt             time.Time `json:"modified_at"`
+	Identified             bool      `json:"identified"`
+	IdentificationMethod   string    `json:"identification_method"`
+	IdentificationError    string    `json:"identification_error"`
+	IdentificationAttempts int       `json:"identification_attempts"`
+}
+
+type filesResponse struct {
+	Files      []fileView `json:"files"`
+	NextCursor *int64     `json:"next_cursor"`
+}
+
+// listFiles lists the catalog's files by id, a page at a time; ?unidentified=true keeps the
+// files not identified yet, for the UI's "needs attention" list.
+func (s *server) listFiles(c *fiber.Ctx) error {
+	limit, err := queryLimit(c, defaultLimit, maxListLimit)
+	if err != nil {
+		return err
+	}
+	cursor, err := queryCursor(c)
+	if err != nil {
+		return err
+	}
+	q := s.db.WithContext(c.UserContext()).Order("id DESC").Limit(limit + 1)
+	switch c.Query("unidentified") {
+	case "", "false":
+	case "true":
+		q = q.Where("identified = FALSE")
+	default:
+		return invalidField("unidentified", "must be true or false, got %q", c.Query("unidentified"))
+	}
+	if cursor > 0 {
+		q = q.Where("id < ?", cursor)
+	}
+	var files []catalog.File
+	if err := q.Find(&files).Error; err != nil {
+		return err
+	}
+	return c.JSON(filePage(files, limit))
+}
+
+// filePage turns up to limit+1 files (newest first) into a page and the cursor of the next.
+func filePage(files []catalog.File, limit int) filesResponse {
+	out := filesResponse{Files: make([]fileView, 0, min(len(files), limit))}
+	if len(files) > limit {
+		files = files[:limit]
+		out.NextCursor = cursorJSON(files[limit-1].ID)
+	}
+	for _, f := range files {
+		out.Files = append(out.Files, fileView{ID: f.ID, LibraryID: f.LibraryID, Path: f.Path, Name: f.Name,
+			Size: f.Size, ModifiedAt: f.ModTime().UTC(), Identified: f.Identified,
+			IdentificationMethod: f.IdentificationMethod, IdentificationError: f.IdentificationError,
+			IdentificationAttempts: f.IdentificationAttempts})
+	}
+	return out
+}

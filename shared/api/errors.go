@@ -1,0 +1,155 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	fiberrecover "github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/queue"
+	"github.com/shelfhq/shelf/shared/settings"
+)
+
+// Error codes: the stable, machine-readable half of an error answer.
+const (
+	codeInvalidJSON  = "invalid_json"
+	codeInvalidField = "invalid_field"
+	codeUnknownTask  = "unknown_task"
+	codeNotFound     = "not_found"
+	codeInvalidState = "invalid_state"
+	codeUnauthorized = "unauthorized"
+	codeInternal     = "internal"
+)
+
+// errorBody is the shape of every error answer:
+// {"error": {"code": "...", "message": "...", "details": [...]}}.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Details []fieldError `json:"details"`
+}
+
+// fieldError says what is wrong with one field of a request; Field is the JSON path (e.g.
+// "worker.slots") or the query parameter.
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// apiError is an error a handler returns to give the client a specific status and code.
+type apiError struct {
+	status  int
+	code    string
+	message string
+	details []fieldError
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func newError(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+// invalidField is the 422 for one bad field, named in the details so a form can mark it.
+func invalidField(field, format string, args ...any) *apiError {
+	msg := fmt.Sprintf(format, args...)
+	return &apiError{status: fiber.StatusUnprocessableEntity, code: codeInvalidField,
+		message: field + ": " + msg, details: []fieldError{{Field: field, Message: msg}}}
+}
+
+func notFound(format string, args ...any) *apiError {
+	return newError(fiber.StatusNotFound, codeNotFound, format, args...)
+}
+
+// classify turns an error into what the client sees, or nil when it is the server's fault.
+// Handlers return the queue's and catalog's errors as they are; their meaning for a client is
+// decided here, once.
+func classify(err error) *apiError {
+	var ae *apiError
+	var invalid settings.ValidationError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.Is(err, queue.ErrUnknownTask):
+		return newError(fiber.StatusUnprocessableEntity, codeUnknownTask, "%v", err)
+	case errors.Is(err, queue.ErrInvalidArgs):
+		return invalidField("args", "%v", err)
+	case errors.Is(err, queue.ErrNotFound), errors.Is(err, catalog.ErrNotFound):
+		return notFound("%v", err)
+	case errors.Is(err, queue.ErrInvalidState):
+		return newError(fiber.StatusConflict, codeInvalidState, "%v", err)
+	case errors.As(err, &invalid):
+		return fromValidation(invalid)
+	case errors.As(err, &fe) && fe.Code < 500:
+		return &apiError{status: fe.Code, code: fiberCode(fe.Code), message: fe.Message}
+	}
+	return nil
+}
+
+func fromValidation(v settings.ValidationError) *apiError {
+	e := &apiError{status: fiber.StatusUnprocessableEntity, code: codeInvalidField, message: v.Error()}
+	for _, f := range v.Errors {
+		e.details = append(e.details, fieldError{Field: f.Field, Message: f.Message})
+	}
+	return e
+}
+
+// fiberCode names the errors Fiber and fasthttp raise before a handler runs.
+func fiberCode(status int) string {
+	switch status {
+	case fiber.StatusNotFound:
+		return codeNotFound
+	case fiber.StatusUnauthorized:
+		return codeUnauthorized
+	case fiber.StatusRequestEntityTooLarge:
+		return "body_too_large"
+	case fiber.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	}
+	return strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_")
+}
+
+// handleError is the app's ErrorHandler, so that Fiber's own errors (unknown route, wrong
+// method, body too large) and recovered panics are JSON like the handlers' errors.
+func (s *server) handleError(c *fiber.Ctx, err error) error {
+	ae := classify(err)
+	attrs := []any{"method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "error", err}
+	if ae == nil {
+		s.log.Error("api request failed", attrs...)
+		ae = newError(fiber.StatusInternalServerError, codeInternal,
+			"internal error; the server log has the details (request id %v)", c.Locals("requestid"))
+	} else {
+		s.log.Debug("api request rejected", append(attrs, "status", ae.status, "code", ae.code)...)
+	}
+	if ae.details == nil {
+		ae.details = []fieldError{}
+	}
+	// A streamed body (shop download) may already be attached; the error replaces it.
+	c.Response().ResetBody()
+	return c.Status(ae.status).JSON(errorBody{Error: errorDetail{Code: ae.code, Message: ae.message, Details: ae.details}})
+}
+
+// recoverPanics turns a handler's panic into an error for handleError (a JSON 500) and logs the
+// stack, so one bad request never takes the process down.
+func recoverPanics(log *slog.Logger) fiber.Handler {
+	return fiberrecover.New(fiberrecover.Config{
+		EnableStackTrace: true,
+		StackTraceHandler: func(c *fiber.Ctx, r any) {
+			log.Error("api handler panicked", "method", c.Method(), "path", c.Path(),
+				"request_id", c.Locals("requestid"), "panic", r, "stack", string(debug.Stack()))
+		},
+	})
+}
+
+var errNotMigrated = errors.New("the database schema is not up to date: migrations are pending")

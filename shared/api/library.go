@@ -1,0 +1,83 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/shelfhq/shelf/shared/pipeline"
+	"github.com/shelfhq/shelf/shared/queue"
+)
+
+// libraryIndex serves the library index that generate_library writes. The strong ETag (a hash
+// of the content) lets the UI and clients revalidate a large document for the price of a 304.
+func (s *server) libraryIndex(c *fiber.Ctx) error {
+	data, err := os.ReadFile(pipeline.LibraryIndexPath(s.opts.DataDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return newError(fiber.StatusNotFound, "not_generated",
+			"the library index has not been generated yet; a library scan ends by generating it")
+	}
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	etag := `"` + hex.EncodeToString(sum[:]) + `"`
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(data)
+}
+
+// etagMatches applies If-None-Match's weak comparison: "*" or any listed tag, W/ or not.
+func etagMatches(header, etag string) bool {
+	for _, tag := range strings.Split(header, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" || tag == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// scanRequest is the body of POST /api/library/scan; no path scans every library.
+type scanRequest struct {
+	Path string `json:"path"`
+}
+
+// scanLibrary enqueues scan_library for one configured library folder or for all of them. Only
+// configured folders: the API never makes the workers read a path a client made up.
+func (s *server) scanLibrary(c *fiber.Ctx) error {
+	var req scanRequest
+	if len(c.Body()) > 0 {
+		if err := decodeBody(c.Body(), &req); err != nil {
+			return err
+		}
+	}
+	paths := s.set.Current().Library.Paths
+	switch {
+	case req.Path != "" && !slices.Contains(paths, req.Path):
+		return invalidField("path", "is not one of the library paths in the settings (library.paths)")
+	case req.Path != "":
+		paths = []string{req.Path}
+	case len(paths) == 0:
+		return invalidField("path", "no library paths are configured; add one to library.paths in the settings")
+	}
+	tasks := make([]queue.Task, 0, len(paths))
+	for _, p := range paths {
+		t, err := s.enqueueLibraryTask(c.UserContext(), pipeline.ScanLibrary, p)
+		if err != nil {
+			return err
+		}
+		tasks = append(tasks, t)
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"tasks": tasks})
+}

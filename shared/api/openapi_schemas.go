@@ -1,0 +1,141 @@
+package api
+
+import "github.com/shelfhq/shelf/shared/queue"
+
+// schemas are the OpenAPI components: the bodies the handlers read and write.
+func schemas() obj {
+	return obj{
+		"Error":         errorSchema(),
+		"Status":        object(obj{"status": str()}, "status"),
+		"TaskStatus":    obj{"type": "string", "enum": statusNames()},
+		"Task":          taskSchema(),
+		"CreateTask":    createTaskSchema(),
+		"Reschedule":    object(obj{"run_after": dateTime(), "priority": integer()}),
+		"Enqueued":      object(obj{"task": ref("Task"), "deduplicated": boolean()}, "task", "deduplicated"),
+		"TaskResponse":  object(obj{"task": ref("Task")}, "task"),
+		"TaskDetail":    object(obj{"task": ref("Task"), "children_summary": countsByStatus()}, "task", "children_summary"),
+		"TaskList":      object(obj{"tasks": array(ref("Task")), "next_cursor": nullable("integer")}, "tasks", "next_cursor"),
+		"Deleted":       object(obj{"deleted": integer()}, "deleted"),
+		"TaskTypes":     object(obj{"task_types": array(str())}, "task_types"),
+		"Workers":       workersSchema(),
+		"Stats":         statsSchema(),
+		"Settings":      settingsSchema(),
+		"SettingsPatch": obj{"description": "Any part of Settings; fields left out keep their value.", "type": "object"},
+		"ScanRequest":   object(obj{"path": obj{"type": "string", "description": "One of library.paths; absent scans them all."}}),
+		"ScanResult":    object(obj{"tasks": array(ref("Task"))}, "tasks"),
+		"TitleDetail":   titleSchema(),
+		"FileList":      object(obj{"files": array(fileSchema()), "next_cursor": nullable("integer")}, "files", "next_cursor"),
+		"Shop": object(obj{
+			"files":   array(object(obj{"url": str(), "size": integer()}, "url", "size")),
+			"success": str(),
+		}, "files", "success"),
+	}
+}
+
+func errorSchema() obj {
+	detail := object(obj{"field": str(), "message": str()}, "field", "message")
+	return object(obj{"error": object(obj{
+		"code": obj{"type": "string", "description": "invalid_json, invalid_field, unknown_task, not_found, " +
+			"not_generated, invalid_state, unauthorized, body_too_large, method_not_allowed, " +
+			"range_not_satisfiable, not_ready, internal, …"},
+		"message": str(),
+		"details": array(detail),
+	}, "code", "message", "details")}, "error")
+}
+
+func taskSchema() obj {
+	return object(obj{
+		"id": integer(), "name": str(), "args": obj{"type": "object"}, "status": ref("TaskStatus"),
+		"priority": integer(), "attempts": integer(), "max_attempts": integer(), "parent_id": nullable("integer"),
+		"progress":  obj{"type": "number", "minimum": 0, "maximum": 100},
+		"children":  object(obj{"total": integer(), "completed": integer(), "failed": integer()}, "total", "completed", "failed"),
+		"run_after": dateTime(), "created_at": dateTime(),
+		"started_at": nullableDateTime(), "finished_at": nullableDateTime(),
+		"worker": str(), "error": str(), "result": obj{"description": "The handler's JSON result, or null."},
+		"dedup_key": str(), "lease_expires_at": dateTime(), "continuation": str(),
+	}, "id", "name", "args", "status", "priority", "attempts", "max_attempts", "parent_id", "progress",
+		"children", "run_after", "created_at", "started_at", "finished_at", "worker", "error", "result")
+}
+
+func createTaskSchema() obj {
+	return object(obj{
+		"name":         obj{"type": "string", "description": "A name from GET /api/task-types."},
+		"args":         obj{"type": "object", "description": "The handler's arguments."},
+		"priority":     obj{"type": "integer", "minimum": -maxPriority, "maximum": maxPriority, "description": "Lower runs first; default 0."},
+		"run_after":    dateTime(),
+		"delay":        obj{"type": "string", "description": "A Go duration such as \"90s\", added after run_after."},
+		"max_attempts": obj{"type": "integer", "minimum": 0, "maximum": maxMaxAttempts, "description": "0: the task type's default."},
+		"dedup_key":    obj{"type": "string", "maxLength": maxDedupKey, "description": "Default: name + args."},
+	}, "name")
+}
+
+func workersSchema() obj {
+	worker := object(obj{"id": str(), "hostname": str(), "slots": integer(), "busy": integer(),
+		"started_at": dateTime(), "seen_at": dateTime()}, "id", "hostname", "slots", "busy", "started_at", "seen_at")
+	return object(obj{"workers": array(worker), "slots": integer(), "busy": integer()}, "workers", "slots", "busy")
+}
+
+func statsSchema() obj {
+	return object(obj{"total": integer(), "by_status": countsByStatus(),
+		"by_name": obj{"type": "object", "additionalProperties": countsByStatus()}}, "total", "by_status", "by_name")
+}
+
+func settingsSchema() obj {
+	templates := object(obj{"base": str(), "update": str(), "dlc": str(), "multi": str()})
+	organizer := object(obj{"enabled": boolean(), "remove_empty_folders": boolean(),
+		"windows_compatible": boolean(), "templates": templates})
+	return object(obj{
+		"library": object(obj{"paths": array(str()), "management": object(obj{
+			"organizer": organizer, "delete_older_updates": boolean()})}),
+		"titles":    object(obj{"region": str(), "language": str()}),
+		"titledb":   object(obj{"url": str()}),
+		"scheduler": object(obj{"scan_interval": obj{"type": "string", "description": "A Go duration; \"0\" turns periodic scans off."}}),
+		"worker":    object(obj{"slots": obj{"type": "integer", "minimum": 1, "maximum": 256}}),
+	})
+}
+
+func titleSchema() obj {
+	title := object(obj{"title_id": str(), "name": str(), "icon_url": str(), "banner_url": str(),
+		"has_base": boolean(), "up_to_date": boolean(), "complete": boolean()})
+	app := object(obj{"app_id": str(), "version": integer(), "type": obj{"enum": []string{"base", "update", "dlc"}},
+		"owned": boolean()})
+	return object(obj{"title": title, "apps": array(app)}, "title", "apps")
+}
+
+func fileSchema() obj {
+	return object(obj{"id": integer(), "library_id": integer(), "path": str(), "name": str(), "size": integer(),
+		"modified_at": dateTime(), "identified": boolean(), "identification_method": str(),
+		"identification_error": str(), "identification_attempts": integer()})
+}
+
+func countsByStatus() obj {
+	props := obj{}
+	for _, st := range queue.Statuses {
+		props[string(st)] = integer()
+	}
+	return object(props)
+}
+
+func statusNames() []string {
+	out := make([]string, len(queue.Statuses))
+	for i, st := range queue.Statuses {
+		out[i] = string(st)
+	}
+	return out
+}
+
+func object(props obj, required ...string) obj {
+	o := obj{"type": "object", "properties": props}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+func array(items obj) obj     { return obj{"type": "array", "items": items} }
+func str() obj                { return obj{"type": "string"} }
+func integer() obj            { return obj{"type": "integer"} }
+func boolean() obj            { return obj{"type": "boolean"} }
+func dateTime() obj           { return obj{"type": "string", "format": "date-time"} }
+func nullable(typ string) obj { return obj{"type": []string{typ, "null"}} }
+func nullableDateTime() obj   { return obj{"type": []string{"string", "null"}, "format": "date-time"} }
