@@ -46,7 +46,6 @@ for service in "${services[@]}"; do
 	cp deploy/settings.yaml "$ctx/data/settings.yaml"
 	chmod 0644 "$ctx/etc/passwd" "$ctx/etc/group" "$ctx/ca-certificates.crt"
 	chmod 1777 "$ctx/tmp"
-	chmod 0750 "$ctx/data"
 	chmod 0640 "$ctx/data/settings.yaml"
 	image="$prefix-$service:$tag"
 	if ! docker build -f deploy/Dockerfile.local \

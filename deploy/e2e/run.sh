@@ -8,7 +8,8 @@
 # and a summary, and always removes its containers, networks, volumes and images.
 #
 #   1   fan-out of 3000 sleep children: every worker replica runs some, continuation once
-#   2a  SIGKILL of a worker mid fan-out: every task still completes (lease expiry)
+#   2a  SIGKILL of a worker mid fan-out: its tasks are taken over once their lease expires (5 s
+#       here) while the fan-out runs on, and every task completes
 #   2b  the same, with the killed container started again at once (restart policy after a crash)
 #   3   --scale worker=1 then =4 during a fan-out: nothing lost, continuation once
 #   4   worker.slots changed through the api: every replica's shelf_worker_slots follows
@@ -79,6 +80,7 @@ tag=e2e
 tmp=$(mktemp -d /tmp/shelf-e2e.XXXXXX)
 chmod 0755 "$tmp"
 token="e2e-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+lease=5 # SHELF_LEASE_TIMEOUT in the test, seconds
 failures=0
 results=()
 finished=0
@@ -110,7 +112,7 @@ SHELF_PROMETHEUS_PUBLISH=127.0.0.1:$prom_port
 SHELF_GRAFANA_PUBLISH=127.0.0.1:$(free_port)
 SHELF_PROMETHEUS_IMAGE=$prefix-prometheus:$tag
 SHELF_API_TOKEN=$token
-SHELF_LEASE_TIMEOUT=5s
+SHELF_LEASE_TIMEOUT=${lease}s
 SHELF_GRACE_PERIOD=20s
 SHELF_LOG_LEVEL=info
 EOF
@@ -361,34 +363,60 @@ check_fanout_all_replicas() {
 	detail "3000/3000 children completed by $(jq '[.[].worker] | unique | length' <<<"$kids") workers ($per); fanout_done ran once"
 }
 
-# kill_mid_fanout RESTART: SIGKILL one worker while a fan-out runs; with RESTART the same
-# container starts again at once, as restart: unless-stopped does after a crash.
+# kill_mid_fanout RESTART N: SIGKILL one worker while a fan-out of N runs; with RESTART the same
+# container starts again at once, as restart: unless-stopped does after a crash (same hostname and
+# pid, so the same worker id). The tasks the killed worker held must be taken over by the other
+# workers once their lease expires, while the fan-out is still running, and everything completes.
 kill_mid_fanout() {
-	local restart=$1 n=$2 id victim t kids rerun rescues=0 ip m
-	id=$(fanout "$n" sleep '{"seconds": 0.05}')
-	log "fan-out $id: $n sleep children (0.05 s each)"
-	wait_progress "$id" $((n / 5)) 120
+	local restart=$1 n=$2 id victim held=() t kids rerun rescues=0 ip m t0 waited
+	id=$(fanout "$n" sleep '{"seconds": 0.1}')
+	log "fan-out $id: $n sleep children (0.1 s each)"
+	wait_progress "$id" $((n / 10)) 120
 	victim=$(containers worker | head -1)
-	log "docker kill $victim at $(task_progress "$id")"
+	for _ in $(seq 1 20); do
+		mapfile -t held < <(children "$id" running | jq -r --arg w "worker-$victim-" '.[] | select(.worker | startswith($w)) | .id')
+		[ ${#held[@]} -eq 0 ] || break
+		sleep 0.25
+	done
+	[ ${#held[@]} -gt 0 ] || {
+		detail "worker $victim never held a task of fan-out $id"
+		return 1
+	}
+	log "docker kill $victim (holding tasks ${held[*]}) at $(task_progress "$id")"
 	docker kill "$victim" >/dev/null
+	t0=$(date +%s)
 	if [ "$restart" = restart ]; then
 		docker start "$victim" >/dev/null
-		log "started $victim again (same container, same hostname)"
+		log "started $victim again (same container: same hostname, pid 1)"
 	fi
-	if ! wait_until 90 "fan-out $id to finish after the kill" task_finished "$id"; then
-		local stuck
-		stuck="did not finish within 90 s after SIGKILL of $victim (lease timeout 5 s): $(task_progress "$id"); running children: $(children "$id" running | jq -c '[.[] | {id, worker, lease_expires_at}] | (length|tostring) + " e.g. " + (.[:3]|tostring)')"
+	# Taken over: no longer running on its first claim (rescued, then run again by someone).
+	taken_over() {
+		local x
+		for x in "${held[@]}"; do
+			task "$x" | jq -e '.status != "running" or .attempts > 1' >/dev/null || return 1
+		done
+	}
+	if ! wait_until $((lease + 10)) "the killed worker's tasks to be taken over" taken_over; then
+		local why
+		why="the killed worker's ${#held[@]} tasks were still running on their first claim $(($(date +%s) - t0)) s after the kill (lease $lease s): $(for x in "${held[@]}"; do task "$x" | jq -c '{id, status, attempts, worker, lease_expires_at}'; done | tr '\n' ' ')"
 		if [ "$restart" = restart ]; then
-			# Is it the restarted container keeping its predecessor's tasks alive? Remove it: once
-			# nobody renews those leases, the other workers rescue the tasks.
+			# Who keeps them alive? Remove the restarted container: if nobody renews those leases
+			# any more, the other workers rescue them.
 			docker rm -f "$victim" >/dev/null
-			if wait_until 60 "fan-out $id after removing $victim" task_finished "$id"; then
-				stuck+="; it finished once $victim was removed: the restarted worker (same hostname and pid, so the same worker id) renewed its dead predecessor's leases"
+			if wait_until $((lease + 15)) "takeover after removing $victim" taken_over; then
+				why+="; taken over once the restarted container was removed: the restarted worker has the same id (worker-<hostname>-<pid>, pid 1) and renews its dead predecessor's leases (queue.RenewLeases renews every running task with that worker id)"
 			fi
 		fi
-		detail "$stuck"
+		wait_until 150 "fan-out $id to finish" task_finished "$id" || true
+		detail "$why; fan-out: $(task_progress "$id")"
 		return 1
 	fi
+	waited=$(($(date +%s) - t0))
+	log "the killed worker's tasks were taken over after ${waited} s at $(task_progress "$id")"
+	wait_until 150 "fan-out $id to finish after the kill" task_finished "$id" || {
+		detail "did not finish within 150 s after SIGKILL of $victim: $(task_progress "$id")"
+		return 1
+	}
 	t=$(check_fanout_complete "$id" "$n") || {
 		detail "$t"
 		return 1
@@ -400,7 +428,7 @@ kill_mid_fanout() {
 		m=$(metric "http://$ip:9100/metrics" shelf_lease_rescues_total 2>/dev/null) || m=0
 		rescues=$((rescues + ${m%.*}))
 	done
-	detail "killed $victim at >= $((n / 5)) done; $n/$n completed, $rerun ran again after the lease expired, lease rescues counted by workers: $rescues; fanout_done ran once"
+	detail "killed $victim holding ${#held[@]} tasks at >= $((n / 10))/$n done; its tasks taken over after ${waited} s (lease $lease s); $n/$n completed, $rerun ran twice; lease rescues counted by the live workers: $rescues; fanout_done ran once"
 }
 check_kill_worker() {
 	ensure_workers 3
@@ -512,7 +540,7 @@ check_library() {
 		detail "GET /api/library returned an index with no titles: $(head -c 300 <<<"$idx")"
 		return 1
 	}
-	detail "scan of $files sample files -> GET /api/library lists $titles titles ($(jq -r '[.titles[0] | .name // .title_name // .id // empty] | join("")' <<<"$idx")...)"
+	detail "scan task(s) $(tr '\n' ' ' <<<"$ids")completed over $files sample files (result $(task "$(head -1 <<<"$ids")" | jq -c '.result' | head -c 120)); GET /api/library lists $titles titles, e.g. $(jq -r '.titles[0].name // empty' <<<"$idx"), generated $(jq -r '.generated_at // "?"' <<<"$idx")"
 }
 
 # ---- monitoring
