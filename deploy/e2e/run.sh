@@ -373,18 +373,16 @@ kill_mid_fanout() {
 	log "fan-out $id: $n sleep children (0.1 s each)"
 	wait_progress "$id" $((n / 10)) 120
 	victim=$(containers worker | head -1)
-	for _ in $(seq 1 20); do
-		mapfile -t held < <(children "$id" running | jq -r --arg w "worker-$victim-" '.[] | select(.worker | startswith($w)) | .id')
-		[ ${#held[@]} -eq 0 ] || break
-		sleep 0.25
-	done
+	docker kill "$victim" >/dev/null
+	docker wait "$victim" >/dev/null
+	t0=$(date +%s)
+	# What the dead process held: its running tasks now (it cannot finish them any more).
+	mapfile -t held < <(children "$id" running | jq -r --arg w "worker-$victim-" '.[] | select(.worker | startswith($w)) | .id')
+	log "killed $victim, which held tasks ${held[*]:-none}, at $(task_progress "$id")"
 	[ ${#held[@]} -gt 0 ] || {
-		detail "worker $victim never held a task of fan-out $id"
+		detail "worker $victim held no task of fan-out $id when it was killed; nothing to take over"
 		return 1
 	}
-	log "docker kill $victim (holding tasks ${held[*]}) at $(task_progress "$id")"
-	docker kill "$victim" >/dev/null
-	t0=$(date +%s)
 	if [ "$restart" = restart ]; then
 		docker start "$victim" >/dev/null
 		log "started $victim again (same container: same hostname, pid 1)"
