@@ -402,7 +402,7 @@ kill_mid_fanout() {
 			# any more, the other workers rescue them.
 			docker rm -f "$victim" >/dev/null
 			if wait_until $((lease + 15)) "takeover after removing $victim" taken_over; then
-				why+="; taken over once the restarted container was removed: the restarted worker has the same id (worker-<hostname>-<pid>, pid 1) and renews its dead predecessor's leases (queue.RenewLeases renews every running task with that worker id)"
+				why+="; taken over once the restarted container was removed: the restarted process still renews its dead predecessor's leases (does it reuse the same worker id?)"
 			fi
 		fi
 		wait_until 150 "fan-out $id to finish" task_finished "$id" || true

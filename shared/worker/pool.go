@@ -5,6 +5,7 @@ package worker
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,7 +20,7 @@ import (
 // Config configures a Pool.
 type Config struct {
 	// ID names this worker process on the tasks it holds. Defaults to
-	// worker-<hostname>-<pid>.
+	// DefaultID().
 	ID string
 	// Slots is how many tasks run at once. Defaults to 1; SetSlots changes it live.
 	Slots int
@@ -94,14 +95,19 @@ func New(q *queue.Queue, cfg Config) *Pool {
 	return p
 }
 
-// DefaultID is worker-<hostname>-<pid>: unique per process on a host, and in
-// a container (pid 1) it names the container.
+// DefaultID is worker-<hostname>-<pid>-<random>. Hostname and pid say where
+// the process runs (in a container the hostname names the container); the
+// random part makes every start a new identity, so a container restarted
+// with the same hostname and pid 1 never renews the leases of the process
+// that died before it.
 func DefaultID() string {
 	host, err := os.Hostname()
 	if err != nil || host == "" {
 		host = "unknown"
 	}
-	return fmt.Sprintf("worker-%s-%d", host, os.Getpid())
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("worker-%s-%d-%x", host, os.Getpid(), b)
 }
 
 // ID is the name this pool puts on the tasks it holds.

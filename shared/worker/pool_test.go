@@ -172,3 +172,35 @@ func TestSlotsBoundConcurrencyAndResizeLive(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// A container restarted after a SIGKILL has the same hostname and pid 1. Its
+// new process must not pass for the dead one, or it would renew the dead
+// process's leases forever and those tasks would never be rescued.
+func TestARestartedProcessDoesNotKeepItsPredecessorsTasksAlive(t *testing.T) {
+	t.Parallel()
+	_, db, _ := newDB(t)
+	q := queue.New(db, registry(), queue.Options{LeaseTimeout: time.Second,
+		Backoff: func(int) time.Duration { return time.Millisecond }})
+	ctx := context.Background()
+	res, err := q.Enqueue(ctx, queue.Params{Name: "echo", Args: map[string]string{"say": "hi"}})
+	require.NoError(t, err)
+	dead := worker.DefaultID()
+	claimed, err := q.Claim(ctx, dead, 1)
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+
+	restarted := worker.DefaultID()
+	require.NotEqual(t, dead, restarted, "same host and pid, yet a new identity")
+	pool := worker.New(q, worker.Config{Slots: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NotEqual(t, dead, pool.ID())
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = pool.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+
+	waitFor(t, "the dead process's task to be rescued and run", func() bool {
+		got, err := q.Get(ctx, res.Task.ID)
+		require.NoError(t, err)
+		return got.Status == queue.StatusCompleted && got.Worker == pool.ID()
+	})
+}
