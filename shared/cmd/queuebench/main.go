@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -35,7 +36,18 @@ func main() {
 	only := flag.String("only", "", "run only the benchmark with this name")
 	pg := flag.String("postgres", os.Getenv("SHELF_BENCH_POSTGRES_URL"),
 		"run on PostgreSQL: a server URL whose user may create databases (default: SQLite files)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "queuebench")
 		if err != nil {
@@ -54,7 +66,8 @@ func main() {
 		{"drain1", func() error { return b.drain(1) }},
 		{"drain4", func() error { return b.drain(4) }},
 		{"enqueue", b.enqueueSingle},
-		{"enqueue_batch", b.enqueueBatch},
+		{"enqueue_batch", func() error { return b.enqueueBatch(true) }},
+		{"enqueue_batch_nodedup", func() error { return b.enqueueBatch(false) }},
 		{"fanout", b.fanout},
 		{"pickup", b.pickup},
 		{"idle", b.idle},
