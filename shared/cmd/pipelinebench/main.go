@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -219,6 +220,16 @@ func runWorker() error {
 	mgr, err := settings.NewManager(filepath.Join(data, "settings.yaml"), log)
 	if err != nil {
 		return err
+	}
+	if out := os.Getenv("PIPELINEBENCH_CPUPROFILE"); out != "" {
+		f, err := os.Create(fmt.Sprintf("%s.%d", out, os.Getpid()))
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	q := queue.New(db, registry(db, mgr, data, log), queue.Options{})
 	pool := worker.New(q, worker.Config{Slots: mgr.Current().Worker.Slots, Logger: log})
