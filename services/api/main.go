@@ -1,6 +1,6 @@
 // Command shelf-api serves the REST API, the web UI and /metrics (including the queue depth,
 // read from the database at scrape time by this one service) on one address. It enqueues work;
-// workers run it.
+// workers run it. Its subcommands migrate-db, backup and restore maintain the database.
 package main
 
 import (
@@ -9,6 +9,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/shelfhq/shelf/shared/admin"
 	"github.com/shelfhq/shelf/shared/api"
 	"github.com/shelfhq/shelf/shared/config"
 	"github.com/shelfhq/shelf/shared/metrics"
@@ -23,7 +24,7 @@ const (
 )
 
 func main() {
-	service.Main(config.ServiceAPI, run)
+	service.Main(config.ServiceAPI, run, admin.Commands()...)
 }
 
 func run(ctx context.Context, s *service.Service) error {

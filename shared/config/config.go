@@ -64,15 +64,38 @@ func Load(service string, args []string, getenv func(string) string) (Config, er
 	return load(service, args, getenv, os.Stderr)
 }
 
+// LoadCommand is Load for a subcommand of service's binary, such as `shelf-api backup`: args are
+// those after the subcommand's name, defineFlags adds the subcommand's own flags beside the
+// service's (so the same variables and flags name the data folder and the database), and --help
+// shows both.
+func LoadCommand(service, command string, args []string, getenv func(string) string, defineFlags func(*flag.FlagSet)) (Config, error) {
+	return loadCommand(service, command, args, getenv, defineFlags, os.Stderr)
+}
+
 func load(service string, args []string, getenv func(string) string, usageOut io.Writer) (Config, error) {
+	return loadCommand(service, "", args, getenv, nil, usageOut)
+}
+
+func loadCommand(service, command string, args []string, getenv func(string) string,
+	defineFlags func(*flag.FlagSet), usageOut io.Writer) (Config, error) {
 	opts := optionsFor(service)
 	if len(opts) == 0 {
 		return Config{}, fmt.Errorf("unknown service %q: want %q, %q or %q", service, ServiceAPI, ServiceWorker, ServiceWatcher)
 	}
-	fs := flag.NewFlagSet(binaryName(service), flag.ContinueOnError)
+	name := binaryName(service)
+	if command != "" {
+		name += " " + command
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	// The flag package would print its own usage, without the variables, and print errors that
 	// Load also returns; the caller prints the error once.
 	fs.SetOutput(io.Discard)
+	var commandFlags *flag.FlagSet
+	if defineFlags != nil {
+		commandFlags = flag.NewFlagSet(name, flag.ContinueOnError)
+		defineFlags(commandFlags)
+		commandFlags.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
+	}
 	fromFlags := make([]*flagValue, len(opts))
 	for i, o := range opts {
 		fromFlags[i] = &flagValue{isBool: o.isBool}
@@ -80,7 +103,7 @@ func load(service string, args []string, getenv func(string) string, usageOut io
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			writeUsage(usageOut, fs.Name(), opts)
+			writeUsage(usageOut, fs.Name(), opts, commandFlags)
 			return Config{}, flag.ErrHelp
 		}
 		return Config{}, fmt.Errorf("%s: %w (see --help)", fs.Name(), err)

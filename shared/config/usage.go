@@ -1,6 +1,7 @@
 package config
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -25,10 +26,20 @@ func (v *flagValue) Set(s string) error {
 func (v *flagValue) IsBoolFlag() bool { return v.isBool }
 
 // writeUsage prints every flag with its variable and default, since in a container the variables
-// are what users set.
-func writeUsage(w io.Writer, name string, opts []option) {
+// are what users set. A subcommand's own flags (commandFlags, nil for none) come first.
+func writeUsage(w io.Writer, name string, opts []option, commandFlags *flag.FlagSet) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Usage: %s [flags]\n\n", name)
+	if commandFlags != nil {
+		commandFlags.VisitAll(func(f *flag.Flag) {
+			valueName, usage := flag.UnquoteUsage(f)
+			fmt.Fprintf(&b, "  --%s %s\n        %s\n", f.Name, valueName, usage)
+			if f.DefValue != "" {
+				fmt.Fprintf(&b, "        default %q\n", f.DefValue)
+			}
+		})
+		b.WriteString("\nThe service's flags apply too, to name the data folder and the database.\n")
+	}
 	b.WriteString("Every flag can also be set by its environment variable; the flag wins when both are set.\n\n")
 	for _, o := range opts {
 		flagText := "--" + o.flag

@@ -54,20 +54,41 @@ func (s *Service) Ready() bool { return s.ready.Load() }
 // shuts down within its own deadline and returns; a non-nil error makes the process exit 1.
 type RunFunc func(ctx context.Context, s *Service) error
 
+// Command is a subcommand of a binary, such as `shelf-api backup`: a one-off job run with the
+// service's configuration (data folder, database) instead of the service itself.
+type Command struct {
+	// Name is the first argument that selects the command.
+	Name string
+	// Summary is the one line that --help shows for it.
+	Summary string
+	// Flags defines the command's own flags on fs and returns what runs once they are parsed.
+	// out is for what the command reports to the user.
+	Flags func(fs *flag.FlagSet) func(ctx context.Context, cfg config.Config, out io.Writer) error
+}
+
 // Main runs the binary of service with os.Args and the environment, and exits with its status.
-func Main(service string, run RunFunc) {
-	os.Exit(Run(service, os.Args[1:], os.Getenv, os.Stderr, run))
+// commands are the binary's subcommands besides healthcheck.
+func Main(service string, run RunFunc, commands ...Command) {
+	os.Exit(Run(service, os.Args[1:], os.Getenv, os.Stderr, run, commands...))
 }
 
 // Run is Main without the exit: it returns the status (0 on a clean stop or --help, 1 when the
-// service fails, 2 for bad configuration). Logs go to logOut.
-func Run(service string, args []string, getenv func(string) string, logOut io.Writer, run RunFunc) int {
+// service or a command fails, 2 for bad configuration). Logs go to logOut.
+func Run(service string, args []string, getenv func(string) string, logOut io.Writer, run RunFunc, commands ...Command) int {
+	if len(args) > 0 {
+		for _, c := range commands {
+			if args[0] == c.Name {
+				return runCommand(service, c, args[1:], getenv, logOut)
+			}
+		}
+	}
 	healthcheck := len(args) > 0 && args[0] == HealthcheckCommand
 	if healthcheck {
 		args = args[1:]
 	}
 	cfg, err := config.Load(service, args, getenv)
 	if errors.Is(err, flag.ErrHelp) {
+		writeCommands(logOut, service, commands)
 		return 0
 	}
 	if err != nil {
@@ -150,4 +171,34 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Service,
 	metrics.RegisterSettingsReloadErrors(promReg, manager.ReloadErrors)
 
 	return &Service{Config: cfg, Log: log, DB: db, Queue: q, Settings: manager, Metrics: promReg}, closeAll, nil
+}
+
+// runCommand runs a subcommand: 0 when it succeeds (or for --help), 1 when it fails, 2 for bad
+// flags or configuration.
+func runCommand(service string, c Command, args []string, getenv func(string) string, out io.Writer) int {
+	var exec func(ctx context.Context, cfg config.Config, out io.Writer) error
+	cfg, err := config.LoadCommand(service, c.Name, args, getenv, func(fs *flag.FlagSet) { exec = c.Flags(fs) })
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(out, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := exec(ctx, cfg, out); err != nil {
+		fmt.Fprintf(out, "%s: %v\n", c.Name, err)
+		return 1
+	}
+	return 0
+}
+
+// writeCommands lists the subcommands under the flags that --help printed.
+func writeCommands(w io.Writer, service string, commands []Command) {
+	fmt.Fprintf(w, "\nCommands (shelf-%s COMMAND --help shows a command's flags):\n", service)
+	fmt.Fprintf(w, "  %-12s %s\n", HealthcheckCommand, "exit 0 when the running service answers on /livez, 1 otherwise")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-12s %s\n", c.Name, c.Summary)
+	}
 }

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
 )
 
@@ -55,6 +57,31 @@ func IntegrityCheck(ctx context.Context, db *gorm.DB) ([]string, error) {
 		return nil, nil
 	}
 	return lines, nil
+}
+
+// CheckFile runs IntegrityCheck on the SQLite file at path, opened read-only so that checking a
+// backup leaves it as it was, and makes sure the file is a shelf database (it has the migrations
+// table). No complaints and no error mean the file can be used as shelf.db.
+func CheckFile(ctx context.Context, path string) ([]string, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	db, err := gorm.Open(sqlite.Open("file:"+path+"?"+q.Encode()), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	defer Close(db)
+	problems, err := IntegrityCheck(ctx, db)
+	if err != nil || len(problems) > 0 {
+		return problems, err
+	}
+	var version int
+	if err := db.WithContext(ctx).Raw("SELECT MAX(version) FROM schema_migrations").Scan(&version).Error; err != nil {
+		return nil, fmt.Errorf("%s is not a shelf database: %w", path, err)
+	}
+	return nil, nil
 }
 
 func syncFile(path string) error {

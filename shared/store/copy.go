@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -17,6 +18,9 @@ var copyOrder = []string{"tasks", "workers", "libraries", "files", "apps", "file
 // after the copied rows.
 var identityTables = map[string]bool{"tasks": true, "libraries": true, "files": true, "apps": true,
 	"titles": true, "ignored_events": true}
+
+// CopiedTables lists the tables Copy moves, in the order it moves them.
+func CopiedTables() []string { return slices.Clone(copyOrder) }
 
 // CopyResult counts the rows copied per table.
 type CopyResult map[string]int
