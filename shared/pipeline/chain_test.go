@@ -191,7 +191,7 @@ func TestKilledWorkerDuringOrganizeLosesNoFile(t *testing.T) {
 	waitFor(t, "the victim to be organizing", func() bool {
 		return count(t, b.db, `SELECT COUNT(*) FROM tasks WHERE name = ? AND status = 'completed'`, OrganizeFile) >= 20 &&
 			count(t, b.db, `SELECT COUNT(*) FROM tasks WHERE name = ? AND status = 'running' AND worker LIKE ?`,
-				OrganizeFile, fmt.Sprintf("%%-%d", victim.cmd.Process.Pid)) > 0
+				OrganizeFile, fmt.Sprintf("%%-%d-%%", victim.cmd.Process.Pid)) > 0
 	})
 	require.NoError(t, victim.cmd.Process.Kill()) // SIGKILL: no chance to clean up
 	_ = victim.cmd.Wait()

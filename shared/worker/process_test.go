@@ -139,7 +139,7 @@ func TestKilledWorkerMidFanoutLosesNothingAndTheContinuationRunsOnce(t *testing.
 	waitFor(t, "the victim to be running children", func() bool {
 		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE parent_id = ? AND status = 'completed'", parent) > 100 &&
 			countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE status = 'running' AND worker LIKE ?",
-				fmt.Sprintf("%%-%d", victim.cmd.Process.Pid)) > 0
+				fmt.Sprintf("%%-%d-%%", victim.cmd.Process.Pid)) > 0
 	})
 	require.NoError(t, victim.cmd.Process.Kill()) // SIGKILL: no chance to clean up
 	_ = victim.cmd.Wait()
