@@ -16,6 +16,8 @@ import (
 	"github.com/shelfhq/shelf/shared/storetest"
 )
 
+// sqliteOnly marks tests of the SQLite file itself (VACUUM INTO backups, recovery of a WAL left
+// by a killed process): PostgreSQL has its own tools for both (pg_dump, crash recovery).
 func sqliteOnly(t *testing.T) {
 	t.Helper()
 	if storetest.Backend() != "sqlite" {

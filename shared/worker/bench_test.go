@@ -4,22 +4,18 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/shelfhq/shelf/shared/queue"
-	"github.com/shelfhq/shelf/shared/store"
+	"github.com/shelfhq/shelf/shared/storetest"
 	"github.com/shelfhq/shelf/shared/worker"
 )
 
 // BenchmarkDrainNoop drains b.N pre-enqueued no-op tasks with one pool.
 func BenchmarkDrainNoop(b *testing.B) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "shelf.db"), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, db := storetest.Open(b) // SQLite, or PostgreSQL with SHELF_TEST_BACKEND=postgres
 	reg := queue.NewRegistry()
 	reg.Register(queue.Definition{Name: "noop", Handler: func(context.Context, *queue.Job) error { return nil }})
 	q := queue.New(db, reg, queue.Options{})
