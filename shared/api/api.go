@@ -116,6 +116,7 @@ func (s *server) routes(app *fiber.App) {
 
 	api.Get("/settings", s.getSettings)
 	api.Put("/settings", s.putSettings)
+	api.Post("/settings/preview", s.previewSettings)
 
 	api.Get("/library", s.libraryIndex)
 	api.Post("/library/scan", s.scanLibrary)

@@ -78,6 +78,8 @@ func operations() []operation {
 		{method: "GET", path: "/api/settings", tag: "settings", summary: "The settings in force (settings.yaml).", status: 200, result: ref("Settings")},
 		{method: "PUT", path: "/api/settings", tag: "settings", summary: "Change settings with a whole or partial document; objects merge, lists are replaced. Added library paths are scanned, removed ones forgotten.",
 			body: ref("SettingsPatch"), status: 200, result: ref("Settings"), others: []int{400, 422}, access: mutating},
+		{method: "POST", path: "/api/settings/preview", tag: "settings", summary: "Render the organizer templates of a settings patch (as PUT takes) for an example file of each kind, without saving; invalid settings are PUT's 422.",
+			body: ref("SettingsPatch"), bodyOptional: true, status: 200, result: ref("SettingsPreview"), others: []int{400, 422}, access: mutating},
 
 		{method: "GET", path: "/api/library", tag: "library", summary: "The generated library index, with a strong ETag (If-None-Match gives 304).",
 			params: []obj{headerParam("If-None-Match", "An ETag from an earlier answer.")}, status: 200, result: obj{"type": "object"}, others: []int{304, 404}},

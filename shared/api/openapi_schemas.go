@@ -29,6 +29,7 @@ func schemas() obj {
 			"files":   array(object(obj{"url": str(), "size": integer()}, "url", "size")),
 			"success": str(),
 		}, "files", "success"),
+		"SettingsPreview": previewSchema(),
 	}
 }
 
@@ -92,6 +93,14 @@ func settingsSchema() obj {
 		"scheduler": object(obj{"scan_interval": obj{"type": "string", "description": "A Go duration; \"0\" turns periodic scans off."}}),
 		"worker":    object(obj{"slots": obj{"type": "integer", "minimum": 1, "maximum": 256}}),
 	})
+}
+
+func previewSchema() obj {
+	path := object(obj{"example": str(), "path": obj{"type": "string",
+		"description": "Where the organizer would put the example file, relative to the library folder, '/'-separated."}},
+		"example", "path")
+	return object(obj{"paths": obj{"type": "object", "description": "By template: base, update, dlc, multi.",
+		"additionalProperties": path}}, "paths")
 }
 
 func titleSchema() obj {
