@@ -14,6 +14,7 @@ import (
 	"github.com/shelfhq/shelf/shared/config"
 	"github.com/shelfhq/shelf/shared/metrics"
 	"github.com/shelfhq/shelf/shared/service"
+	"github.com/shelfhq/shelf/shared/web"
 )
 
 const (
@@ -39,6 +40,7 @@ func run(ctx context.Context, s *service.Service) error {
 		Metrics:      s.Metrics,
 		Logger:       s.Log,
 		BodyLimit:    bodyLimit,
+		Static:       web.FS(),
 	})
 
 	// Listening first makes a port in use fail the start with a clear error.

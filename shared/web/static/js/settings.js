@@ -1,0 +1,201 @@
+// The settings page: every field of settings.yaml, saved with PUT /api/settings. The API's
+// 422 details name fields by path ("worker.slots", "library.paths[1]"); each shows next to its
+// field. The organizer templates have a live preview rendered by the API (POST
+// /api/settings/preview), with the organizer's own code.
+import { ApiError, askToken, get, post, put } from './api.js';
+import { clearFieldErrors, errorText, field, h, replace, showFieldErrors, toast } from './ui.js';
+
+const templateKinds = [
+  ['base', 'Base game'],
+  ['update', 'Update'],
+  ['dlc', 'DLC'],
+  ['multi', 'Several apps in one file'],
+];
+const organizerPrefix = 'library.management.organizer';
+
+export function mount(root) {
+  replace(root, h('h1', {}, 'Settings'), h('p', { class: 'muted' }, 'Loading…'));
+  let stopped = false;
+  let previewTimer = null;
+  let onToken = null;
+  get('/api/settings').then((s) => { if (!stopped) build(root, s); })
+    .catch((err) => replace(root, h('h1', {}, 'Settings'), h('p', { class: 'form-error' }, errorText(err))));
+
+  function build(root, s, message = '') {
+    const org = s.library.management.organizer;
+    const input = (id, value, attrs = {}) => h('input', { id, type: 'text', value: value ?? '', ...attrs });
+    const check = (id, value) => h('input', { id, type: 'checkbox', checked: value });
+
+    // Library paths: one input per folder; the API's "library.paths[i]" errors land on input i.
+    const paths = h('div', { id: 'library-paths' });
+    const addPath = (value = '') => {
+      const row = h('div', { class: 'field path-item' },
+        h('div', { class: 'row' },
+          h('input', { type: 'text', class: 'path-input', value, placeholder: '/games', 'aria-label': 'library folder', style: 'flex:1' }),
+          h('button', { type: 'button', class: 'small danger', onclick: () => { row.remove(); renumber(); } }, 'Remove')),
+        h('p', { class: 'field-error' }));
+      paths.append(row);
+      renumber();
+    };
+    const renumber = () => [...paths.children].forEach((row, i) => { row.dataset.field = `library.paths[${i}]`; });
+    s.library.paths.forEach((p) => addPath(p));
+
+    const f = {
+      region: input('titles-region', s.titles.region, { maxlength: 2, size: 4 }),
+      language: input('titles-language', s.titles.language, { maxlength: 2, size: 4 }),
+      url: input('titledb-url', s.titledb.url, { type: 'url', placeholder: 'empty: the sample title database bundled with shelf' }),
+      scan: input('scan-interval', s.scheduler.scan_interval, { placeholder: '12h' }),
+      enabled: check('organizer-enabled', org.enabled),
+      removeEmpty: check('organizer-remove-empty', org.remove_empty_folders),
+      windows: check('organizer-windows', org.windows_compatible),
+      deleteOlder: check('delete-older-updates', s.library.management.delete_older_updates),
+      slots: input('worker-slots', s.worker.slots, { type: 'number', min: 1, max: 256, step: 1 }),
+    };
+    const templates = {};
+    const previews = {};
+    for (const [kind] of templateKinds) {
+      templates[kind] = input('template-' + kind, org.templates[kind], { class: 'mono', spellcheck: 'false' });
+      previews[kind] = h('div', { class: 'preview', id: 'preview-' + kind });
+    }
+    const checkField = (name, label, control, hint) => h('div', { class: 'field', dataset: { field: name } },
+      h('label', { class: 'field inline', style: 'margin:0' }, control, h('span', {}, label)),
+      hint ? h('span', { class: 'hint' }, hint) : null,
+      h('p', { class: 'field-error' }));
+    const saved = h('span', { id: 'settings-saved', class: 'muted', role: 'status' }, message);
+
+    const form = h('form', { id: 'settings-form', novalidate: true },
+      h('p', { class: 'form-error', id: 'settings-error', role: 'alert' }),
+      h('fieldset', {}, h('legend', {}, 'Library'),
+        h('div', { class: 'field', dataset: { field: 'library.paths' } },
+          h('span', { class: 'label' }, 'Library folders'),
+          h('span', { class: 'hint' }, 'Absolute paths as the worker and watcher see them. An added folder is scanned, a removed one forgotten.'),
+          paths,
+          h('div', {}, h('button', { type: 'button', class: 'small', id: 'add-path', onclick: () => addPath() }, 'Add folder')),
+          h('p', { class: 'field-error' })),
+        field('scheduler.scan_interval', 'Scan interval', f.scan, 'A Go duration such as 12h or 90m; 0 turns periodic scans off.')),
+      h('fieldset', {}, h('legend', {}, 'Title database'),
+        h('div', { class: 'row' },
+          field('titles.region', 'Region', f.region, 'e.g. US, GB, JP'),
+          field('titles.language', 'Language', f.language, 'e.g. en, fr, ja')),
+        field('titledb.url', 'Title database URL', f.url, 'An http(s) base URL or a .zip; empty uses the bundled sample.')),
+      h('fieldset', { id: 'organizer' }, h('legend', {}, 'Organizer'),
+        checkField(organizerPrefix + '.enabled', 'Move identified files into the layout below', f.enabled),
+        checkField(organizerPrefix + '.remove_empty_folders', 'Remove folders the organizer leaves empty', f.removeEmpty),
+        checkField(organizerPrefix + '.windows_compatible', 'Windows-compatible names (for libraries shared over SMB)', f.windows),
+        checkField('library.management.delete_older_updates', 'Delete an update once a newer version of it is present', f.deleteOlder),
+        h('p', { class: 'hint muted small' }, 'Templates are paths relative to the library folder. Placeholders: ',
+          h('code', {}, '{titleName} {titleId} {appId} {appVersion} {appName} {patchLevel} {extension}'), '; the extension is added.'),
+        h('p', { class: 'muted small', id: 'preview-note' }),
+        templateKinds.map(([kind, label]) => field(`${organizerPrefix}.templates.${kind}`, label, templates[kind], '', previews[kind]))),
+      h('fieldset', {}, h('legend', {}, 'Workers'),
+        field('worker.slots', 'Slots per worker', f.slots, 'Tasks one worker process runs at once (1–256). Every worker follows a change within a second.')),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'settings-save' }, 'Save'), saved));
+
+    replace(root, h('h1', {}, 'Settings'), h('div', { class: 'panel' }, form));
+
+    const organizerPatch = () => ({
+      library: { management: { organizer: {
+        windows_compatible: f.windows.checked,
+        templates: Object.fromEntries(templateKinds.map(([k]) => [k, templates[k].value])),
+      } } },
+    });
+
+    const documentFromForm = () => {
+      const doc = {
+        library: {
+          paths: [...paths.querySelectorAll('.path-input')].map((i) => i.value.trim()).filter((p) => p !== ''),
+          management: {
+            organizer: { ...organizerPatch().library.management.organizer, enabled: f.enabled.checked, remove_empty_folders: f.removeEmpty.checked },
+            delete_older_updates: f.deleteOlder.checked,
+          },
+        },
+        titles: { region: f.region.value.trim(), language: f.language.value.trim() },
+        titledb: { url: f.url.value.trim() },
+        scheduler: { scan_interval: f.scan.value.trim() },
+        worker: { slots: f.slots.value === '' ? 0 : Number(f.slots.value) },
+      };
+      // A number the browser can't read (e.g. "4x") is sent as typed, for the API to name the field.
+      if (Number.isNaN(doc.worker.slots)) doc.worker.slots = f.slots.value;
+      return doc;
+    };
+
+    // The preview shows where an example file of each kind would go, and marks a bad template
+    // as the user types, with the same messages Save would give.
+    const note = form.querySelector('#preview-note');
+    async function preview() {
+      const templateFields = templateKinds.map(([k]) => form.querySelector(`.field[data-field="${organizerPrefix}.templates.${k}"]`));
+      try {
+        const r = await post('/api/settings/preview', organizerPatch(), { ask: false });
+        note.textContent = 'Preview: where an example file of each kind would go.';
+        for (const el of templateFields) {
+          el.classList.remove('invalid');
+          el.querySelector(':scope > .field-error').textContent = '';
+        }
+        for (const [kind] of templateKinds) {
+          const p = r.paths[kind];
+          replace(previews[kind], p.example, ' → ', h('code', {}, '<library>/' + p.path));
+        }
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) {
+          replace(note, 'The preview needs the API token. ', h('button', { type: 'button', class: 'small', id: 'preview-token',
+            onclick: async () => { if (await askToken()) preview(); } }, 'Enter token'));
+          return;
+        }
+        if (!(err instanceof ApiError) || !err.details.length) {
+          note.textContent = 'Preview unavailable: ' + errorText(err);
+          return;
+        }
+        for (const el of templateFields) {
+          el.classList.remove('invalid');
+          el.querySelector(':scope > .field-error').textContent = '';
+        }
+        // Only the organizer's fields: the others are checked on Save.
+        const mine = err.details.filter((d) => d.field.startsWith(organizerPrefix + '.'));
+        showFieldErrors(form.querySelector('#organizer'), mine);
+        for (const [kind] of templateKinds) {
+          if (mine.some((d) => d.field.endsWith('.' + kind))) replace(previews[kind]);
+        }
+      }
+    }
+    const schedulePreview = () => {
+      clearTimeout(previewTimer);
+      previewTimer = setTimeout(preview, 250);
+    };
+    for (const [kind] of templateKinds) templates[kind].addEventListener('input', schedulePreview);
+    f.windows.addEventListener('change', schedulePreview);
+    if (onToken) window.removeEventListener('shelf-token', onToken);
+    onToken = schedulePreview;
+    window.addEventListener('shelf-token', onToken);
+    preview();
+
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearFieldErrors(form);
+      saved.textContent = '';
+      const button = form.querySelector('#settings-save');
+      button.disabled = true;
+      try {
+        const next = await put('/api/settings', documentFromForm());
+        toast('Settings saved.', 'ok');
+        if (!stopped) build(root, next, 'Saved. Every service applies it now.');
+      } catch (err) {
+        if (err instanceof ApiError && err.details.length) {
+          showFieldErrors(form, err.details);
+          saved.textContent = '';
+          const first = form.querySelector('.field.invalid input, .field.invalid');
+          if (first && first.focus) first.focus();
+        } else {
+          showFieldErrors(form, [], errorText(err));
+        }
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  return () => {
+    stopped = true;
+    clearTimeout(previewTimer);
+    if (onToken) window.removeEventListener('shelf-token', onToken);
+  };
+}
