@@ -1,0 +1,448 @@
+package main
+
+// The web UI in a real browser: Debian's chromium, headless, driven by chromedp, against the real
+// shelf-api and shelf-worker binaries built from this tree, on one temporary data folder with the
+// sample library. Screenshots of every page are kept as test artefacts ($SHELF_ARTIFACTS_DIR, by
+// default artifacts/screenshots/ at the repository root).
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
+	"github.com/shelfhq/shelf/shared/storetest"
+	"github.com/shelfhq/shelf/shared/titledb"
+)
+
+const (
+	// uiDeadline bounds each wait for the page or a service: generous, because a shared 2-core
+	// machine may be slow, and the test checks behaviour, not speed.
+	uiDeadline = 90 * time.Second
+	uiToken    = "web-ui-test-token"
+	// sampleTitle is a title of the sample library.
+	sampleTitle = "0100A1B2C3D40000"
+	// templateField is the API's path of the base template, the key of its form field.
+	templateField = "library.management.organizer.templates.base"
+)
+
+func TestWebUIInABrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the services and drives chromium; skipped with -short")
+	}
+	chromium := findChromium(t)
+	bins := buildServices(t, "api", "worker")
+
+	base := t.TempDir()
+	data, library := filepath.Join(base, "data"), filepath.Join(base, "library")
+	require.NoError(t, os.MkdirAll(data, 0o755))
+	writeSampleLibrary(t, library)
+	settingsYAML := fmt.Sprintf("library:\n  paths:\n    - %q\nworker:\n  slots: 2\n", library)
+	require.NoError(t, os.WriteFile(filepath.Join(data, "settings.yaml"), []byte(settingsYAML), 0o644))
+
+	env := []string{"SHELF_DATA_DIR=" + data, "SHELF_DATABASE_URL=" + storetest.NewDSN(t)}
+	apiAddr, workerAddr := loopbackAddr(t), loopbackAddr(t)
+	startBinary(t, bins, "api", append(env, "SHELF_HTTP_ADDR="+apiAddr, "SHELF_API_TOKEN="+uiToken)...)
+	startBinary(t, bins, "worker", append(env, "SHELF_METRICS_ADDR="+workerAddr, "SHELF_GRACE_PERIOD=1s")...)
+	apiURL, workerMetrics := "http://"+apiAddr, "http://"+workerAddr+"/metrics"
+	eventually(t, "the api to be ready", func() bool { return getStatus(apiURL+"/readyz") == http.StatusOK })
+	eventually(t, "the worker to be ready", func() bool { return getStatus("http://"+workerAddr+"/readyz") == http.StatusOK })
+
+	b := openBrowser(t, chromium, apiURL)
+
+	t.Run("asks for the token once and enqueues a fan-out whose progress bar reaches 100 %", func(t *testing.T) {
+		b.open(t, "#/tasks", "#task-list")
+		b.click(t, "#enqueue > summary")
+		b.setValue(t, "#enqueue-name", "fanout", "change")
+		b.setValue(t, "#enqueue-args", `{"children": 40, "child": {"name": "sleep", "args": {"seconds": 0.02}}}`, "input")
+		b.click(t, "#enqueue-submit")
+
+		// No token yet: the api answers 401 and the page asks for it, then sends the task.
+		b.waitFor(t, "the token dialog", `document.querySelector("#token-dialog").open`)
+		b.sendKeys(t, "#token-input", uiToken)
+		b.click(t, "#token-save")
+		b.waitFor(t, "the enqueued task's link", `!!document.querySelector("#enqueued-link")`)
+		id := b.eval(t, `document.querySelector("#enqueued-link").dataset.taskId`)
+		require.Equal(t, uiToken, b.eval(t, `localStorage.getItem("shelf.apiToken")`), "the token is kept in the browser")
+
+		row := fmt.Sprintf(`tr[data-task-id="%s"]`, id)
+		b.waitFor(t, "the fan-out's progress bar in the list to reach 100 %",
+			fmt.Sprintf(`document.querySelector('%s .progress')?.getAttribute("aria-valuenow") === "100"`, row))
+		require.Equal(t, "40", b.eval(t, fmt.Sprintf(`document.querySelector('%s .progress').dataset.total`, row)))
+		b.screenshot(t, "tasks")
+
+		b.open(t, "#/tasks/"+id, "#task-head")
+		b.waitFor(t, "the task page to show the fan-out completed with 40 children",
+			`document.querySelector("#task-head .badge")?.dataset.status === "completed" &&
+			 document.querySelector("#task-progress .progress")?.getAttribute("aria-valuenow") === "100" &&
+			 document.querySelectorAll("#child-list tbody tr").length === 40`)
+		require.Contains(t, b.eval(t, `document.querySelector("#task-result").textContent`), `"spawned": 40`)
+		b.screenshot(t, "task")
+	})
+
+	t.Run("scan now fills the library with titles and unidentified files", func(t *testing.T) {
+		b.open(t, "#/library", "#scan-now")
+		b.click(t, "#scan-now")
+		b.waitFor(t, "the scan's task link", `!!document.querySelector("#scan-result a")`)
+		b.waitFor(t, "the sample titles and the unidentified files",
+			fmt.Sprintf(`!!document.querySelector('.title-card[data-title-id="%s"]') &&
+			 document.querySelectorAll("#unidentified-list tbody tr").length === %d`, sampleTitle, len(pipelinetest.Unidentifiable)))
+		b.screenshot(t, "library")
+
+		b.setValue(t, "#library-search", "lumen", "input")
+		b.waitFor(t, "the search to keep one title", `document.querySelectorAll(".title-card").length === 1`)
+		require.Equal(t, sampleTitle, b.eval(t, `document.querySelector(".title-card").dataset.titleId`))
+	})
+
+	t.Run("worker slots changed in the settings page reach the worker", func(t *testing.T) {
+		require.Equal(t, 2.0, metricValue(t, workerMetrics, "shelf_worker_slots"))
+		b.open(t, "#/settings", "#worker-slots")
+		b.waitFor(t, "the template preview", `document.querySelector("#preview-base code")?.textContent.includes("Lumen Drift")`)
+		b.screenshot(t, "settings")
+		b.setValue(t, "#worker-slots", "5", "input")
+		b.click(t, "#settings-save")
+		b.waitFor(t, "the settings to be saved", `document.querySelector("#settings-saved")?.textContent.startsWith("Saved")`)
+		eventually(t, "shelf_worker_slots to become 5", func() bool { return metricValue(t, workerMetrics, "shelf_worker_slots") == 5 })
+
+		b.open(t, "#/health", "#health-summary")
+		b.waitFor(t, "the health page to show one worker with 5 slots",
+			`document.querySelector("#slots-total")?.textContent === "5" && document.querySelectorAll("#worker-rows tr").length === 1`)
+		b.screenshot(t, "health")
+	})
+
+	t.Run("a bad organizer template shows the API's error next to its field", func(t *testing.T) {
+		b.open(t, "#/settings", "#template-base")
+		b.setValue(t, "#template-base", "{titleName}/{noSuchPlaceholder}", "input")
+		// The live preview marks it while typing; Save gets the same 422 from PUT /api/settings.
+		fieldError := fmt.Sprintf(`document.querySelector('.field[data-field="%s"] > .field-error')`, templateField)
+		b.waitFor(t, "the preview to mark the template", fieldError+`?.textContent.includes("noSuchPlaceholder")`)
+		b.click(t, "#settings-save")
+		b.waitFor(t, "Save to mark the template",
+			fmt.Sprintf(`document.querySelector('.field[data-field="%s"]').classList.contains("invalid") &&
+			 %s.textContent.includes("unknown placeholder") && document.querySelector("#settings-saved").textContent === ""`, templateField, fieldError))
+		require.Equal(t, "", b.eval(t, `document.querySelector("#settings-error").textContent`), "the error is at the field, not only at the top")
+		b.screenshot(t, "settings-error")
+	})
+
+	t.Run("readable on a phone", func(t *testing.T) {
+		b.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+		defer b.do(t, chromedp.EmulateReset())
+		for _, page := range []struct{ route, ready, name string }{
+			{"#/tasks", "#task-rows tr", "tasks-phone"},
+			{"#/library", ".title-card", "library-phone"},
+		} {
+			b.open(t, page.route, page.ready)
+			require.Equal(t, "false", b.eval(t, `String(document.documentElement.scrollWidth > window.innerWidth + 1)`),
+				"%s scrolls sideways on a phone", page.route)
+			b.screenshot(t, page.name)
+		}
+	})
+
+	b.requireNoExceptions(t)
+}
+
+// browser is one headless chromium tab on the UI, with what the page logged.
+type browser struct {
+	ctx  context.Context
+	base string
+
+	mu         sync.Mutex
+	exceptions []string
+}
+
+func openBrowser(t *testing.T, chromium, base string) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.WindowSize(1280, 1000),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// The first Run starts the browser; it must not have a timeout (that would stop the browser).
+	require.NoError(t, chromedp.Do(ctx), "starting %s", chromium)
+	b := &browser{ctx: ctx, base: base}
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				b.mu.Lock()
+				b.exceptions = append(b.exceptions, fmt.Sprintf("%s (%s:%d)", m.Text, m.URL, m.Line+1))
+				b.mu.Unlock()
+			}
+		}
+	}()
+	return b
+}
+
+// do runs actions with uiDeadline, saving a screenshot of the page when they fail.
+func (b *browser) do(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, uiDeadline)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.failed(t, "browser: %v", err)
+	}
+}
+
+// open shows a route and waits for an element of the page to be there.
+func (b *browser) open(t *testing.T, route, ready string) {
+	t.Helper()
+	b.do(t, chromedp.Navigate(b.base+"/"+route))
+	b.waitFor(t, "the page "+route, fmt.Sprintf(`!!document.querySelector(%q)`, ready))
+}
+
+func (b *browser) click(t *testing.T, sel string) {
+	t.Helper()
+	b.do(t, chromedp.Click(chromedp.CSS(sel)))
+}
+
+func (b *browser) sendKeys(t *testing.T, sel, keys string) {
+	t.Helper()
+	b.do(t, chromedp.SendKeys(chromedp.CSS(sel), keys))
+}
+
+// setValue sets a form control's value and fires the event its page listens to, as typing or
+// choosing would.
+func (b *browser) setValue(t *testing.T, sel, value, event string) {
+	t.Helper()
+	b.waitFor(t, sel, fmt.Sprintf(`!!document.querySelector(%q)`, sel))
+	b.eval(t, fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.value = %q;
+		el.dispatchEvent(new Event(%q, {bubbles: true})); return "" })()`, sel, value, event))
+}
+
+// eval evaluates a JavaScript expression whose value is a string.
+func (b *browser) eval(t *testing.T, expr string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, uiDeadline)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		b.failed(t, "evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor polls a JavaScript condition until it holds, failing after uiDeadline.
+func (b *browser) waitFor(t *testing.T, what, cond string) {
+	t.Helper()
+	end := time.Now().Add(uiDeadline)
+	var lastErr error
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`Boolean(`+cond+`)`))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		lastErr = err
+		if time.Now().After(end) {
+			b.failed(t, "timed out after %s waiting for %s (last error: %v)", uiDeadline, what, lastErr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// screenshot saves the whole page as <name>.png in the artefacts folder.
+func (b *browser) screenshot(t *testing.T, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, uiDeadline)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err, "screenshot %s", name)
+	path := filepath.Join(artifactsDir(t), name+".png")
+	require.NoError(t, os.WriteFile(path, png, 0o644))
+	t.Logf("screenshot: %s", path)
+}
+
+// failed saves what the page shows and fails the test.
+func (b *browser) failed(t *testing.T, format string, args ...any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		path := filepath.Join(artifactsDir(t), "failure-"+strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".png")
+		if os.WriteFile(path, png, 0o644) == nil {
+			t.Logf("the page at the failure: %s", path)
+		}
+	}
+	b.mu.Lock()
+	if len(b.exceptions) > 0 {
+		t.Logf("JavaScript exceptions:\n%s", strings.Join(b.exceptions, "\n"))
+	}
+	b.mu.Unlock()
+	t.Fatalf(format, args...)
+}
+
+func (b *browser) requireNoExceptions(t *testing.T) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	require.Empty(t, b.exceptions, "the pages threw JavaScript exceptions")
+}
+
+// artifactsDir is $SHELF_ARTIFACTS_DIR, else artifacts/screenshots at the repository root.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SHELF_ARTIFACTS_DIR")
+	if dir == "" {
+		root, err := filepath.Abs("../..")
+		require.NoError(t, err)
+		dir = filepath.Join(root, "artifacts", "screenshots")
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+// findChromium finds Debian's chromium. Its absence fails the test: a UI test that skips
+// quietly would pass without testing anything.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	t.Fatalf("chromium is not installed, and the web UI test drives it. Install it with " +
+		"`scripts/ensure-chromium.sh` (or `apt-get update && apt-get install -y chromium`); `make test` does this itself")
+	return ""
+}
+
+// writeSampleLibrary writes the sample library (the one `make run` uses) into dir.
+func writeSampleLibrary(t *testing.T, dir string) {
+	t.Helper()
+	db, err := titledb.LoadSample()
+	require.NoError(t, err)
+	require.NoError(t, pipelinetest.Write(dir, pipelinetest.SampleLibrary(db, 1)))
+}
+
+// buildServices builds the named services of this tree into a temporary folder.
+func buildServices(t *testing.T, names ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	for _, name := range names {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "shelf-"+name), "./services/"+name)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "building shelf-%s:\n%s", name, out)
+	}
+	return dir
+}
+
+// startBinary runs a built service until the test ends (SIGTERM, then kill), and logs its
+// output when the test failed.
+func startBinary(t *testing.T, bins, name string, env ...string) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(bins, "shelf-"+name))
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SHELF_") { // the machine's settings must not reach the services
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start(), "starting shelf-%s", name)
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("shelf-%s log:\n%s", name, out.String())
+		}
+	})
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	sb strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sb.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sb.String()
+}
+
+// loopbackAddr returns a 127.0.0.1 address nobody listens on now.
+func loopbackAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(uiDeadline)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out after %s waiting for %s", uiDeadline, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+var client = &http.Client{Timeout: 10 * time.Second}
+
+func getStatus(url string) int {
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// metricValue reads an unlabelled sample from a Prometheus text page; -1 when it is absent.
+func metricValue(t *testing.T, url, name string) float64 {
+	t.Helper()
+	resp, err := client.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			require.NoError(t, err, "%s: %q", name, sc.Text())
+			return f
+		}
+	}
+	require.NoError(t, sc.Err())
+	return -1
+}
