@@ -26,6 +26,7 @@ run: build
 ## test: every unit, integration and multi-process test, on SQLite and then,
 ## when SHELF_TEST_POSTGRES_URL names a reachable server, on PostgreSQL
 test:
+	./scripts/ensure-chromium.sh
 	@echo "== tests on SQLite"
 	$(GO) test -count=1 -timeout 30m $(MODULES)
 	@if [ -n "$$SHELF_TEST_POSTGRES_URL" ]; then \
