@@ -63,6 +63,7 @@ func TestWebUIInABrowser(t *testing.T) {
 	eventually(t, "the worker to be ready", func() bool { return getStatus("http://"+workerAddr+"/readyz") == http.StatusOK })
 
 	b := openBrowser(t, chromium, apiURL)
+	var fanoutID string
 
 	t.Run("asks for the token once and enqueues a fan-out whose progress bar reaches 100 %", func(t *testing.T) {
 		b.open(t, "#/tasks", "#task-list")
@@ -77,6 +78,7 @@ func TestWebUIInABrowser(t *testing.T) {
 		b.click(t, "#token-save")
 		b.waitFor(t, "the enqueued task's link", `!!document.querySelector("#enqueued-link")`)
 		id := b.eval(t, `document.querySelector("#enqueued-link").dataset.taskId`)
+		fanoutID = id
 		require.Equal(t, uiToken, b.eval(t, `localStorage.getItem("shelf.apiToken")`), "the token is kept in the browser")
 
 		row := fmt.Sprintf(`tr[data-task-id="%s"]`, id)
@@ -150,6 +152,32 @@ func TestWebUIInABrowser(t *testing.T) {
 				"%s scrolls sideways on a phone", page.route)
 			b.screenshot(t, page.name)
 		}
+	})
+
+	t.Run("cancel, retry and purge finished", func(t *testing.T) {
+		b.open(t, "#/tasks", "#task-list")
+		b.click(t, "#enqueue > summary")
+		b.setValue(t, "#enqueue-name", "sleep", "change")
+		b.setValue(t, "#enqueue-args", `{"seconds": 600}`, "input")
+		b.click(t, "#enqueue-submit")
+		b.waitFor(t, "the enqueued task's link", `!!document.querySelector("#enqueued-link")`)
+		id := b.eval(t, `document.querySelector("#enqueued-link").dataset.taskId`)
+
+		b.open(t, "#/tasks/"+id, "#task-head")
+		status := `document.querySelector("#task-head .badge")?.dataset.status`
+		b.waitFor(t, "the sleep task to run", status+` === "running"`)
+		b.click(t, `#task-head button[data-action="cancel"]`)
+		b.waitFor(t, "the task to be cancelled", status+` === "cancelled"`)
+		b.click(t, `#task-head button[data-action="retry"]`)
+		b.waitFor(t, "the task to run again", status+` === "running"`)
+		b.click(t, `#task-head button[data-action="cancel"]`)
+		b.waitFor(t, "the task to be cancelled again", status+` === "cancelled"`)
+
+		b.open(t, "#/tasks", fmt.Sprintf(`tr[data-task-id="%s"]`, fanoutID))
+		b.eval(t, `(() => { window.confirm = () => true; return "" })()`) // the browser's own dialog can't be clicked
+		b.click(t, "#purge-finished")
+		b.waitFor(t, "the finished tasks to go from the list",
+			fmt.Sprintf(`!document.querySelector('tr[data-task-id="%s"]') && !document.querySelector('tr[data-task-id="%s"]')`, fanoutID, id))
 	})
 
 	b.requireNoExceptions(t)
