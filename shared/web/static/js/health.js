@@ -45,7 +45,7 @@ export function mount(root) {
         h('span', { id: 'slots-total' }, String(w.slots))), percentBar(w.busy, w.slots, `${w.busy} of ${w.slots} busy`)),
       card('health-depth', 'Queue depth', h('span', { id: 'queue-depth' }, String(s.pending + s.running + s.waiting_for_children)),
         h('div', { class: 'muted small' }, `${s.pending} pending · ${s.running} running · ${s.waiting_for_children} waiting`)),
-      card('health-failed', 'Failed tasks', String(s.failed), h('a', { href: '#/tasks?status=failed', class: 'small' }, 'see them')));
+      card('health-failed', 'Failed tasks (children included)', String(s.failed), h('a', { href: '#/tasks?status=failed', class: 'small' }, 'failed top-level tasks')));
 
     replace(workers, w.workers.map((x) => h('tr', { dataset: { worker: x.id } },
       h('td', { 'data-label': 'Worker', class: 'mono' }, x.id),
