@@ -541,6 +541,38 @@ check_library() {
 	detail "scan task(s) $(tr '\n' ' ' <<<"$ids")completed over $files sample files (result $(task "$(head -1 <<<"$ids")" | jq -c '.result' | head -c 120)); GET /api/library lists $titles titles, e.g. $(jq -r '.titles[0].name // empty' <<<"$idx"), generated $(jq -r '.generated_at // "?"' <<<"$idx")"
 }
 
+# ---- web UI
+
+# The api image serves the embedded web UI: the page and every file it refers to, with the right
+# content type, from the container (the browser test in services/api covers what the page does).
+check_web_ui() {
+	local page ref ctype refs missing=()
+	page=$(curl -fsS -m 10 "$base/") || {
+		detail "GET / failed"
+		return 1
+	}
+	grep -q '<title>shelf</title>' <<<"$page" || {
+		detail "GET / is not the web UI: $(head -c 200 <<<"$page")"
+		return 1
+	}
+	mapfile -t refs < <(grep -oE '(src|href)="[^"#]+"' <<<"$page" | cut -d'"' -f2)
+	for ref in "${refs[@]}"; do
+		ctype=$(curl -fsS -m 10 -o /dev/null -w '%{content_type}' "$base/$ref") || {
+			missing+=("$ref")
+			continue
+		}
+		case "$ref:$ctype" in
+		*.js:*javascript* | *.css:text/css* | *.svg:image/svg+xml* | *.json:application/json*) ;;
+		*) missing+=("$ref ($ctype)") ;;
+		esac
+	done
+	[ ${#missing[@]} -eq 0 ] || {
+		detail "the web UI's files are missing or have the wrong type: ${missing[*]}"
+		return 1
+	}
+	detail "GET / serves the web UI and the ${#refs[@]} files it refers to with their content types: ${refs[*]}"
+}
+
 # ---- monitoring
 
 build_prometheus_image() {
@@ -768,6 +800,7 @@ run_check "2b SIGKILL + immediate restart of a worker" check_kill_restart_worker
 run_check "3 scale 3 -> 1 -> 4 during a fan-out" check_scale
 run_check "4 worker.slots through the api" check_slots
 run_check "5 library pipeline in the containers" check_library
+run_check "5b web UI served by the api container" check_web_ui
 run_check "6 monitoring (Prometheus + dashboard)" check_monitoring
 run_check "7 docker-compose stop with tasks running" check_stop
 
