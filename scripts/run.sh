@@ -70,9 +70,16 @@ case "$host" in "" | 0.0.0.0 | "[::]") host=localhost ;; esac
 echo "run.sh: shelf api on http://$host:${http_addr##*:} (API description: /api/openapi.json);" \
 	"worker metrics on $worker_metrics, watcher metrics on $watcher_metrics. Ctrl-C stops all three."
 
-# Any service stopping on its own ends the run: a half-running shelf would only confuse.
+# Ctrl-C reaches the services as well (one process group), so they may exit before this shell runs
+# its trap: a service that exits 0 was asked to stop, and the run ends cleanly. Any other exit ends
+# the run with an error: a half-running shelf would only confuse.
 status=0
 wait -n "${pids[@]}" || status=$?
+if [ "$status" -eq 0 ]; then
+	echo "run.sh: stopping"
+	stop_all
+	exit 0
+fi
 echo "run.sh: a service stopped on its own (status $status); stopping the others" >&2
 stop_all
 exit 1
