@@ -9,6 +9,7 @@ import (
 
 	"github.com/shelfhq/shelf/shared/config"
 	"github.com/shelfhq/shelf/shared/metrics"
+	"github.com/shelfhq/shelf/shared/pipeline"
 	"github.com/shelfhq/shelf/shared/service"
 	"github.com/shelfhq/shelf/shared/worker"
 )
@@ -34,6 +35,14 @@ func run(ctx context.Context, s *service.Service) error {
 			pool.SetSlots(st.Worker.Slots)
 		}
 	}()
+
+	// A fresh install (or one down for longer than a scan interval) needs the title database and
+	// a scan now, not at the next period. Startup leaves a chain that is running or ran recently
+	// alone, so replicas starting together or restarting in a loop run it once. A failure here
+	// leaves the periodic scan and the watcher's scans to do it; it is no reason not to work.
+	if err := pipeline.Startup(ctx, s.Queue, s.Settings.Current()); err != nil {
+		s.Log.Error("starting the library pipeline", "error", err)
+	}
 
 	s.SetReady(true)
 	return pool.Run(ctx)
