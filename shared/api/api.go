@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
@@ -21,6 +22,12 @@ import (
 
 // DefaultBodyLimit bounds a request body when Options.BodyLimit is 0.
 const DefaultBodyLimit = 1 << 20
+
+// readTimeout bounds reading one request (headers and body, at most BodyLimit) and how long an
+// idle keep-alive connection stays open, so a client that sends slowly or never finishes (a
+// body "until close") cannot hold connections forever. Answers are not bounded: a shop
+// download to a console may take long.
+const readTimeout = time.Minute
 
 // Options configure the API. Queue, DB and Settings are required.
 type Options struct {
@@ -76,11 +83,14 @@ func New(opts Options) *fiber.App {
 		BodyLimit:             opts.BodyLimit,
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
+		ReadTimeout:           readTimeout,
 	})
 	app.Use(recoverPanics(s.log))
 	app.Use(requestid.New())
 	app.Use(s.authenticate)
 	s.routes(app)
+	s.answerUnknownMethodsInJSON(app)
+	redactUnparsableRequests(app)
 	if opts.Static != nil {
 		app.Use("/", filesystem.New(filesystem.Config{
 			Root:  http.FS(opts.Static),

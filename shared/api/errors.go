@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	fiberrecover "github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/valyala/fasthttp"
 
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/queue"
@@ -138,6 +141,66 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	// A streamed body (shop download) may already be attached; the error replaces it.
 	c.Response().ResetBody()
 	return c.Status(ae.status).JSON(errorBody{Error: errorDetail{Code: ae.code, Message: ae.message, Details: ae.details}})
+}
+
+// answerUnknownMethodsInJSON makes a request whose method Fiber does not know ("get",
+// "PROPFIND", junk) a JSON 400 like every other error: Fiber answers those in plain text before
+// any middleware or the ErrorHandler runs, so the check has to sit in front of Fiber's handler.
+func (s *server) answerUnknownMethodsInJSON(app *fiber.App) {
+	known := app.Config().RequestMethods
+	next := app.Server().Handler
+	app.Server().Handler = func(fctx *fasthttp.RequestCtx) {
+		if slices.Contains(known, string(fctx.Method())) {
+			next(fctx)
+			return
+		}
+		c := app.AcquireCtx(fctx)
+		defer app.ReleaseCtx(c)
+		method := string(fctx.Method())
+		if len(method) > 40 {
+			method = method[:40] + "…"
+		}
+		_ = s.handleError(c, newError(fiber.StatusBadRequest, "invalid_method",
+			"%q is not an HTTP method this api knows (use GET, POST, PUT, PATCH or DELETE)", method))
+	}
+}
+
+// redactUnparsableRequests keeps a request that is not valid HTTP out of its own error answer
+// and the log. fasthttp's error for it quotes the raw request buffer, Authorization header and
+// all, and Fiber would send that text back as the 400's message. Errors Fiber maps to a status
+// of their own (431, 413, 408, ...) pass through unchanged.
+func redactUnparsableRequests(app *fiber.App) {
+	next := app.Server().ErrorHandler
+	app.Server().ErrorHandler = func(fctx *fasthttp.RequestCtx, err error) {
+		var small *fasthttp.ErrSmallBuffer
+		var netErr net.Error
+		if !errors.As(err, &small) && !errors.As(err, &netErr) && !errors.Is(err, fasthttp.ErrBodyTooLarge) &&
+			!errors.Is(err, fasthttp.ErrGetOnly) && !strings.Contains(err.Error(), "timeout") {
+			err = errMalformedRequest{reason: requestErrorReason(err.Error())}
+		}
+		next(fctx, err)
+	}
+}
+
+// errMalformedRequest is a request fasthttp could not parse, described without quoting it.
+type errMalformedRequest struct{ reason string }
+
+func (e errMalformedRequest) Error() string {
+	return "the request is not valid HTTP/1.1: " + e.reason
+}
+
+// requestErrorReason keeps the part of a fasthttp parse error before it starts quoting input,
+// e.g. "error when reading request headers: cannot find http request method".
+func requestErrorReason(msg string) string {
+	msg, _, _ = strings.Cut(msg, `"`)
+	msg, _, _ = strings.Cut(msg, ". Buffer size=")
+	msg = strings.TrimSpace(msg)
+	msg = strings.TrimSuffix(msg, " in")
+	msg = strings.TrimSuffix(msg, ":")
+	if msg == "" {
+		return "it cannot be parsed"
+	}
+	return msg
 }
 
 // recoverPanics turns a handler's panic into an error for handleError (a JSON 500) and logs the
