@@ -40,24 +40,40 @@ test:
 test-short:
 	$(GO) test -count=1 -short $(MODULES)
 
-## soak: the long reliability runs (load for 60 s; see docs/RELIABILITY.md)
+## soak: the long reliability runs (load for 60 s, chaos for SHELF_CHAOS_DURATION, 5m by default;
+## see docs/RELIABILITY.md)
+SHELF_CHAOS_DURATION ?= 5m
 soak:
-	SHELF_LOAD_DURATION=60s $(GO) test -count=1 -timeout 60m -run 'EnqueueingAndDraining|Soak|Chaos' -v ./shared/...
+	SHELF_LOAD_DURATION=60s SHELF_CHAOS_DURATION=$(SHELF_CHAOS_DURATION) $(GO) test -count=1 -timeout 60m \
+		-run 'EnqueueingAndDraining|Soak|Chaos' -v ./shared/... ./services/worker/...
 
 ## bench: the figures in docs/BENCHMARKS.md
 bench:
 	$(GO) run ./shared/cmd/queuebench
 
-## lint: gofmt, go vet, staticcheck
+## lint: gofmt, go vet, staticcheck, govulncheck (known vulnerabilities in code shelf calls;
+## VULNDB=file:///path uses a local copy of the database, e.g. where vuln.go.dev is unreachable)
+VULNDB ?= https://vuln.go.dev
 lint: tools
 	@out=$$(gofmt -l shared services); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(MODULES)
 	$(TOOLS)/staticcheck $(MODULES)
+	@for m in shared services/api services/worker services/watcher; do \
+		echo "govulncheck $$m"; \
+		out=$$(cd $$m && $(TOOLS)/govulncheck -db $(VULNDB) ./... 2>&1); status=$$?; \
+		if [ $$status -ne 0 ] && echo "$$out" | grep -q "fetching vulnerabilities"; then \
+			echo "== govulncheck SKIPPED: the vulnerability database $(VULNDB) is unreachable ($$(echo "$$out" | head -1))"; break; \
+		fi; \
+		if [ $$status -ne 0 ]; then echo "$$out"; exit 1; fi; \
+	done
 
-tools: $(TOOLS)/staticcheck
+tools: $(TOOLS)/staticcheck $(TOOLS)/govulncheck
 
 $(TOOLS)/staticcheck:
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
+
+$(TOOLS)/govulncheck:
+	GOBIN=$(TOOLS) $(GO) install golang.org/x/vuln/cmd/govulncheck@latest
 
 ## e2e: the container end-to-end test (needs a Docker engine)
 e2e: build
