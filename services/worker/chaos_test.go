@@ -1,0 +1,588 @@
+package main
+
+// The chaos soak: the real binaries (api, three workers, watcher) run the library pipeline and a
+// stream of tasks on one data folder while a controller SIGKILLs and restarts them at random.
+// Afterwards, with every process restarted and the queue drained, the queue's and the
+// organizer's promises must hold. `make test` runs it for 30 s; `make soak` for
+// SHELF_CHAOS_DURATION (see docs/RELIABILITY.md).
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/shelfhq/shelf/shared/organize"
+	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
+	"github.com/shelfhq/shelf/shared/settings"
+	"github.com/shelfhq/shelf/shared/store"
+	"github.com/shelfhq/shelf/shared/storetest"
+)
+
+// chaosLease is the lease timeout of every process: short, so a killed worker's tasks come back
+// within seconds, and long enough that a busy machine's heartbeats (every lease/3) keep up.
+const chaosLease = 4 * time.Second
+
+// chaosDuration is how long the controller kills processes: 30 s in `make test`,
+// SHELF_CHAOS_DURATION under `make soak`.
+func chaosDuration(t *testing.T) time.Duration {
+	raw := os.Getenv("SHELF_CHAOS_DURATION")
+	if raw == "" {
+		return 30 * time.Second
+	}
+	d, err := time.ParseDuration(raw)
+	require.NoError(t, err, "SHELF_CHAOS_DURATION")
+	return d
+}
+
+func TestChaosKillingEveryProcessLosesNoTaskAndNoFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binaries and kills them for 30 s; skipped with -short")
+	}
+	duration := chaosDuration(t)
+	t.Logf("chaos for %s on %s", duration, storetest.Describe())
+	w := newChaosWorld(t, duration)
+
+	w.startAll()
+	w.api.waitReady(t)
+
+	ctx, stop := context.WithTimeout(context.Background(), duration)
+	defer stop()
+	var wg sync.WaitGroup
+	for _, run := range []func(context.Context){w.enqueueStream, w.dropFiles, w.watchLeases} {
+		wg.Add(1)
+		go func() { defer wg.Done(); run(ctx) }()
+	}
+	w.killAtRandom(ctx)
+	wg.Wait()
+
+	// The end of the chaos: everything dies at once, then everything starts again and drains
+	// what is left. The watcher's start-up scan finds what it missed while it was down.
+	for _, s := range w.services() {
+		s.kill()
+	}
+	w.startAll()
+	w.api.waitReady(t)
+	w.waitDrained()
+	for _, s := range w.services() {
+		s.stop()
+	}
+
+	report := w.check()
+	t.Logf("chaos report: %s", report)
+}
+
+// chaosWorld is one soak: the services, the library, the database the checks read, and what the
+// controller did.
+type chaosWorld struct {
+	t        *testing.T
+	base     string
+	data     string
+	library  string
+	dsn      string
+	db       *gorm.DB
+	api      *chaosService
+	workers  []*chaosService
+	watcher  *chaosService
+	incoming []pipelinetest.File // files dropped into the library during the chaos
+
+	mu       sync.Mutex
+	expected map[string]string // content hash → the path it was written to first
+	tracked  map[int64]string  // tasks the stream enqueued → their kind
+	dropped  int
+
+	enqueueFailures atomic.Int64 // requests the api could not answer (it was down)
+	maxOverdue      atomic.Int64 // longest a running task was seen past its lease, in ms
+}
+
+func newChaosWorld(t *testing.T, duration time.Duration) *chaosWorld {
+	w := &chaosWorld{t: t, base: t.TempDir(), expected: map[string]string{}, tracked: map[int64]string{}}
+	w.data = filepath.Join(w.base, "data")
+	w.library = filepath.Join(w.base, "library")
+	require.NoError(t, os.MkdirAll(w.data, 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(w.base, "staging"), 0o755))
+
+	// A library of 300 files, and 10 more dropped in every 2 s of chaos.
+	initial := 300
+	drops := int(duration/(2*time.Second))*10 + 10
+	files, tdb := pipelinetest.Synthetic(initial+drops, 1)
+	w.incoming = files[initial:]
+	require.NoError(t, pipelinetest.Write(w.library, files[:initial]))
+	for _, f := range files[:initial] {
+		w.expected[hashOf(f.Content)] = f.Path
+	}
+
+	// The title database comes from this process, as a mirror would serve it.
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		data, ok := tdb[path.Base(r.URL.Path)]
+		if !ok {
+			http.NotFound(rw, r)
+			return
+		}
+		http.ServeContent(rw, r, path.Base(r.URL.Path), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), bytes.NewReader(data))
+	}))
+	t.Cleanup(srv.Close)
+
+	s := settings.Default()
+	s.Library.Paths = []string{w.library}
+	s.Library.Management.Organizer.Enabled = true
+	s.Library.Management.Organizer.RemoveEmptyFolders = true
+	s.TitleDB.URL = srv.URL
+	s.Scheduler.ScanInterval = "0"
+	s.Worker.Slots = 3
+	require.NoError(t, settings.Save(filepath.Join(w.data, "settings.yaml"), s))
+
+	w.dsn = storetest.NewDSN(t)
+	db, err := store.Open(context.Background(), w.dsn, store.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close(db) })
+	w.db = db
+
+	bins := buildBinaries(t)
+	env := []string{"SHELF_DATA_DIR=" + w.data, "SHELF_DATABASE_URL=" + w.dsn, "SHELF_LOG_LEVEL=warn",
+		"SHELF_LEASE_TIMEOUT=" + chaosLease.String(), "SHELF_GRACE_PERIOD=1s"}
+	apiAddr := freeAddr(t)
+	w.api = &chaosService{t: t, bins: bins, name: "api", addr: apiAddr,
+		env: func() []string { return append(env, "SHELF_HTTP_ADDR="+apiAddr) }}
+	for range 3 {
+		w.workers = append(w.workers, &chaosService{t: t, bins: bins, name: "worker",
+			env: func() []string { return append(env, "SHELF_METRICS_ADDR="+freeAddr(t)) }})
+	}
+	w.watcher = &chaosService{t: t, bins: bins, name: "watcher",
+		env: func() []string { return append(env, "SHELF_METRICS_ADDR="+freeAddr(t)) }}
+	return w
+}
+
+func (w *chaosWorld) services() []*chaosService {
+	return append([]*chaosService{w.api, w.watcher}, w.workers...)
+}
+
+func (w *chaosWorld) startAll() {
+	for _, s := range w.services() {
+		s.start()
+	}
+}
+
+// killAtRandom is the controller: every 0.3–2 s it SIGKILLs a process, a worker four times in
+// five, and starts it again after up to 1.5 s.
+func (w *chaosWorld) killAtRandom(ctx context.Context) {
+	for sleepCtx(ctx, jitter(300*time.Millisecond, 2*time.Second)) {
+		var victim *chaosService
+		switch n := rand.IntN(10); {
+		case n < 8:
+			victim = w.workers[rand.IntN(len(w.workers))]
+		case n < 9:
+			victim = w.watcher
+		default:
+			victim = w.api
+		}
+		victim.kill()
+		sleepCtx(ctx, jitter(0, 1500*time.Millisecond))
+		victim.start()
+	}
+}
+
+// enqueueStream sends tasks to the api as a client would: short ones, sleeps that a kill
+// interrupts, failures that retry, fan-outs with continuations, and now and then a library scan.
+func (w *chaosWorld) enqueueStream(ctx context.Context) {
+	for i := 0; sleepCtx(ctx, jitter(50*time.Millisecond, 250*time.Millisecond)); i++ {
+		var kind string
+		var body map[string]any
+		switch i % 10 {
+		case 0, 1, 2:
+			kind, body = "echo", map[string]any{"name": "echo", "args": map[string]any{"i": i}}
+		case 3, 4, 5:
+			kind, body = "sleep", map[string]any{"name": "sleep", "args": map[string]any{"seconds": 0.2 + 2*rand.Float64()}}
+		case 6:
+			kind, body = "fail", map[string]any{"name": "fail", "max_attempts": 2, "args": map[string]any{"message": fmt.Sprint("planned ", i)}}
+		case 7, 8:
+			kind, body = "fanout", map[string]any{"name": "fanout", "args": map[string]any{"children": 10 + rand.IntN(40),
+				"child": map[string]any{"name": "sleep", "args": map[string]any{"seconds": 0.05}}}}
+		case 9:
+			if i%50 == 9 {
+				w.post("/api/library/scan", nil)
+			}
+			continue
+		}
+		if id, ok := w.post("/api/tasks", body); ok {
+			w.mu.Lock()
+			w.tracked[id] = kind
+			w.mu.Unlock()
+		}
+	}
+}
+
+// dropFiles moves 10 new game files into the library every 2 s, each in one rename (as a
+// finished copy appears), so that the watcher, the identifier and the organizer work during
+// the chaos too.
+func (w *chaosWorld) dropFiles(ctx context.Context) {
+	for sleepCtx(ctx, 2*time.Second) {
+		w.mu.Lock()
+		batch := w.incoming[w.dropped:min(w.dropped+10, len(w.incoming))]
+		w.dropped += len(batch)
+		w.mu.Unlock()
+		for _, f := range batch {
+			rel := path.Join("incoming", path.Base(f.Path))
+			staged := filepath.Join(w.base, "staging", path.Base(f.Path))
+			dst := filepath.Join(w.library, filepath.FromSlash(rel))
+			require.NoError(w.t, os.WriteFile(staged, f.Content, 0o644))
+			require.NoError(w.t, os.MkdirAll(filepath.Dir(dst), 0o755))
+			require.NoError(w.t, os.Rename(staged, dst))
+			w.mu.Lock()
+			w.expected[hashOf(f.Content)] = rel
+			w.mu.Unlock()
+		}
+	}
+}
+
+// watchLeases samples the running tasks twice a second and records how far past its lease the
+// most overdue one was: a killed worker's tasks stay running until a live worker rescues them.
+func (w *chaosWorld) watchLeases(ctx context.Context) {
+	for sleepCtx(ctx, 500*time.Millisecond) {
+		now := time.Now().UnixMicro()
+		var oldest *int64
+		if err := w.db.Raw(`SELECT MIN(lease_expires_at) FROM tasks WHERE status = 'running' AND lease_expires_at < ?`,
+			now).Scan(&oldest).Error; err != nil || oldest == nil {
+			continue
+		}
+		overdue := (now - *oldest) / 1000
+		for prev := w.maxOverdue.Load(); overdue > prev && !w.maxOverdue.CompareAndSwap(prev, overdue); prev = w.maxOverdue.Load() {
+		}
+	}
+}
+
+// post sends body to the api and returns the id of the task it answers with. A refused or
+// failed request (the api was just killed) is counted and dropped: a client would retry.
+func (w *chaosWorld) post(path string, body any) (int64, bool) {
+	var r io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(w.t, err)
+		r = bytes.NewReader(b)
+	}
+	resp, err := httpClient.Post("http://"+w.api.addr+path, "application/json", r)
+	if err != nil {
+		w.enqueueFailures.Add(1)
+		return 0, false
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnprocessableEntity {
+		w.t.Errorf("POST %s answered %s: %s", path, resp.Status, raw)
+		return 0, false
+	}
+	var id int64
+	if json.Unmarshal(task(raw)["id"], &id) != nil {
+		return 0, false
+	}
+	return id, true
+}
+
+// waitDrained waits until no task is pending, running or waiting for its children, twice in a
+// row 3 s apart: the watcher may still be turning file events into tasks.
+func (w *chaosWorld) waitDrained() {
+	quiet := 0
+	waitFor(w.t, "the queue to drain after the chaos", func() bool {
+		if w.count(`SELECT COUNT(*) FROM tasks WHERE status IN ('pending', 'running', 'waiting_for_children')`) > 0 {
+			quiet = 0
+			return false
+		}
+		quiet++
+		if quiet < 2 {
+			time.Sleep(3 * time.Second)
+			return false
+		}
+		return true
+	})
+}
+
+func (w *chaosWorld) count(query string, args ...any) int {
+	w.t.Helper()
+	var n int64
+	require.NoError(w.t, w.db.Raw(query, args...).Scan(&n).Error)
+	return int(n)
+}
+
+// chaosTask is what the checks read of a task.
+type chaosTask struct {
+	ID           int64
+	Name         string
+	Status       string
+	Args         string
+	Error        *string
+	Attempts     int
+	ParentID     *int64
+	Continuation *string
+	CreatedAt    int64
+	FinishedAt   *int64
+}
+
+// check asserts every promise and returns the figures of the run.
+func (w *chaosWorld) check() string {
+	t := w.t
+	var tasks []chaosTask
+	require.NoError(t, w.db.Raw(`SELECT id, name, status, args, error, attempts, parent_id, continuation,
+		created_at, finished_at FROM tasks`).Scan(&tasks).Error)
+	byID := make(map[int64]chaosTask, len(tasks))
+	children := map[int64][]chaosTask{}
+	for _, task := range tasks {
+		byID[task.ID] = task
+		if task.ParentID != nil {
+			children[*task.ParentID] = append(children[*task.ParentID], task)
+		}
+	}
+
+	// Every task reached a final state, and none failed but on purpose or by running out of
+	// attempts to kills.
+	failures := map[string]int{}
+	retries, pipelineRetries := 0, 0
+	for _, task := range tasks {
+		require.Contains(t, []string{"completed", "failed", "cancelled"}, task.Status, "task %d (%s) is final", task.ID, task.Name)
+		retries += max(task.Attempts-1, 0)
+		if !diagnosticTasks[task.Name] {
+			pipelineRetries += max(task.Attempts-1, 0)
+		}
+		if task.Status == "failed" {
+			reason := "?"
+			if task.Error != nil {
+				reason = *task.Error
+			}
+			if !(task.Name == "fail" && strings.HasPrefix(reason, "planned ")) {
+				failures[task.Name+": "+firstLine(reason)]++
+			}
+		}
+	}
+	for what, n := range failures {
+		if !strings.Contains(what, "lease expired") {
+			t.Errorf("%d× failed: %s", n, what)
+		}
+	}
+	w.mu.Lock()
+	for id, kind := range w.tracked {
+		task, ok := byID[id]
+		require.True(t, ok, "the %s task %d the api accepted is still there", kind, id)
+		if kind == "fail" {
+			require.Equal(t, "failed", task.Status, "task %d", id)
+		}
+	}
+	tracked := len(w.tracked)
+	w.mu.Unlock()
+
+	// Each parent that completed has exactly one continuation, created after its last child
+	// finished; no continuation exists twice.
+	continuations := map[int64]int{}
+	for _, task := range tasks {
+		if !strings.HasSuffix(task.Name, "_done") {
+			continue
+		}
+		var a struct {
+			ParentID int64 `json:"parent_id"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(task.Args), &a), task.Args)
+		continuations[a.ParentID]++
+		for _, child := range children[a.ParentID] {
+			require.NotNil(t, child.FinishedAt, "child %d of %d finished before its continuation %d", child.ID, a.ParentID, task.ID)
+			require.LessOrEqual(t, *child.FinishedAt, task.CreatedAt,
+				"child %d of %d finished before its continuation %d was created", child.ID, a.ParentID, task.ID)
+		}
+	}
+	fanouts := 0
+	for _, task := range tasks {
+		if task.Continuation != nil && task.Status == "completed" {
+			fanouts++
+			require.Equal(t, 1, continuations[task.ID], "task %d (%s) has one continuation", task.ID, task.Name)
+		}
+	}
+	for parent, n := range continuations {
+		require.Equal(t, 1, n, "parent %d has %d continuations", parent, n)
+	}
+
+	// No task stayed running long past its lease while workers lived.
+	overdue := time.Duration(w.maxOverdue.Load()) * time.Millisecond
+	require.Less(t, overdue, deadline, "a task was left running %s past its lease", overdue)
+
+	// Every file is in the library exactly once, organized, none half-copied.
+	onDisk := map[string][]string{}
+	var gameFiles []string
+	require.NoError(t, filepath.WalkDir(w.library, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		require.False(t, organize.IsPartial(p), "a partial copy is left: %s", p)
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		onDisk[hashOf(data)] = append(onDisk[hashOf(data)], p)
+		gameFiles = append(gameFiles, p)
+		return nil
+	}))
+	w.mu.Lock()
+	for hash, first := range w.expected {
+		require.Len(t, onDisk[hash], 1, "the file first at %s is present exactly once: %v", first, onDisk[hash])
+		rel, err := filepath.Rel(w.library, onDisk[hash][0])
+		require.NoError(t, err)
+		top := strings.SplitN(filepath.ToSlash(rel), "/", 2)[0]
+		require.NotContains(t, []string{"bulk", "updates", "incoming"}, top, "%s was organized", rel)
+	}
+	require.Len(t, onDisk, len(w.expected), "no file appeared from nowhere")
+	files := len(w.expected)
+	w.mu.Unlock()
+
+	// The catalog matches the disk: one row per file, at its path, identified.
+	var rows []struct {
+		Path       string
+		Identified bool
+	}
+	require.NoError(t, w.db.Raw(`SELECT path, identified FROM files`).Scan(&rows).Error)
+	var catalogued []string
+	for _, r := range rows {
+		catalogued = append(catalogued, r.Path)
+		require.True(t, r.Identified, "%s is identified", r.Path)
+	}
+	sort.Strings(catalogued)
+	sort.Strings(gameFiles)
+	require.Equal(t, gameFiles, catalogued, "the catalog lists exactly the files on disk")
+
+	// Processes write nothing alarming: no panic, no lock error reached a log.
+	kills := map[string]int{}
+	rescues := 0
+	for _, s := range w.services() {
+		kills[s.name] += s.kills
+		for _, log := range s.logs() {
+			require.NotContains(t, log, "panic:", "%s panicked", s.name)
+			require.NotContains(t, log, "database is locked", "%s", s.name)
+			for _, m := range rescueLine.FindAllStringSubmatch(log, -1) {
+				n, _ := strconv.Atoi(m[1])
+				rescues += n
+			}
+		}
+	}
+	require.Positive(t, kills["worker"], "the controller killed workers")
+	return fmt.Sprintf("%d tasks (%d sent by the stream, %d requests refused while the api was down), %d fan-outs "+
+		"each with one continuation, %d files (%d dropped during the chaos); kills: %d worker, %d watcher, %d api; "+
+		"%d tasks rescued from killed workers; %d retries (%d of library pipeline tasks); longest a task stayed running past its lease: %s; "+
+		"failed by running out of attempts to kills: %d",
+		len(tasks), tracked, w.enqueueFailures.Load(), fanouts, files, w.dropped, kills["worker"], kills["watcher"],
+		kills["api"], rescues, retries, pipelineRetries, overdue.Round(time.Millisecond), sumValues(failures))
+}
+
+var diagnosticTasks = map[string]bool{"echo": true, "sleep": true, "fail": true, "fanout": true, "fanout_done": true}
+
+var rescueLine = regexp.MustCompile(`msg="rescued tasks of a dead worker".* tasks=(\d+)`)
+
+// chaosService is one service slot (the api, a worker, the watcher) whose process the
+// controller kills and replaces.
+type chaosService struct {
+	t    *testing.T
+	bins string
+	name string
+	addr string // the api's, fixed so that clients find it again
+	env  func() []string
+
+	mu    sync.Mutex
+	proc  *process
+	past  []*process
+	kills int
+}
+
+func (s *chaosService) start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		s.proc = startService(s.t, s.bins, s.name, s.env()...)
+	}
+}
+
+// kill sends SIGKILL, the one signal a process cannot clean up after, and reaps it.
+func (s *chaosService) kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return
+	}
+	_ = s.proc.cmd.Process.Signal(syscall.SIGKILL)
+	_ = s.proc.wait()
+	s.past = append(s.past, s.proc)
+	s.proc = nil
+	s.kills++
+}
+
+// stop ends the process with SIGTERM and expects a clean exit.
+func (s *chaosService) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return
+	}
+	require.NoError(s.t, s.proc.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(s.t, s.proc.wait(), "shelf-%s exits 0 on SIGTERM; its log:\n%s", s.name, s.proc.log())
+	s.past = append(s.past, s.proc)
+	s.proc = nil
+}
+
+func (s *chaosService) logs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, p := range s.past {
+		out = append(out, p.log())
+	}
+	return out
+}
+
+func (s *chaosService) waitReady(t *testing.T) {
+	waitFor(t, "the api to answer", func() bool { return httpStatus("http://"+s.addr+"/api/tasks") == http.StatusOK })
+}
+
+func hashOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return fmt.Sprintf("%x", sum[:8])
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+func sumValues(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func jitter(lo, hi time.Duration) time.Duration { return lo + rand.N(hi-lo+1) }
+
+// sleepCtx sleeps for d and says whether ctx is still live.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
