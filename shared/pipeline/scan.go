@@ -18,6 +18,7 @@ import (
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/queue"
+	"github.com/shelfhq/shelf/shared/settings"
 )
 
 // gameExtensions are the file types a library holds.
@@ -42,6 +43,12 @@ func (t *tasks) library(ctx context.Context, p string) (catalog.Library, error) 
 	if err != nil {
 		return catalog.Library{}, queue.Permanent(fmt.Errorf("library %s: %w", p, err))
 	}
+	// Task args come from anyone who may enqueue (POST /api/tasks takes any task name and
+	// args): only a folder the settings name may be scanned, organized or changed.
+	if !t.configuredLibrary(root) {
+		return catalog.Library{}, queue.Permanent(fmt.Errorf(
+			"%s is not one of the library folders in the settings (library.paths); only those are read or changed", root))
+	}
 	// Read first: every file task asks, and a write would queue behind the
 	// other processes' writes for a row that almost always exists.
 	var lib catalog.Library
@@ -53,6 +60,31 @@ func (t *tasks) library(ctx context.Context, p string) (catalog.Library, error) 
 		return lib, fmt.Errorf("reading library %s: %w", root, err)
 	}
 	return catalog.EnsureLibrary(t.db(ctx), root)
+}
+
+// configuredLibrary reports whether root (absolute) is one of the library folders in the
+// settings now in force.
+func (t *tasks) configuredLibrary(root string) bool {
+	if containsLibrary(t.settings().Library.Paths, root) {
+		return true
+	}
+	// The api saves settings.yaml and enqueues the new folder's scan at once: this process's
+	// live reload may not have seen the file yet, so the file itself has the last word.
+	if t.Settings != nil {
+		if s, err := settings.Load(t.Settings.Path()); err == nil {
+			return containsLibrary(s.Library.Paths, root)
+		}
+	}
+	return false
+}
+
+func containsLibrary(paths []string, root string) bool {
+	for _, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil && abs == root {
+			return true
+		}
+	}
+	return false
 }
 
 // scanLibrary walks a library folder and creates an add_file child for each
