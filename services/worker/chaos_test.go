@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -246,9 +247,12 @@ func (w *chaosWorld) dropFiles(ctx context.Context) {
 			rel := path.Join("incoming", path.Base(f.Path))
 			staged := filepath.Join(w.base, "staging", path.Base(f.Path))
 			dst := filepath.Join(w.library, filepath.FromSlash(rel))
-			require.NoError(w.t, os.WriteFile(staged, f.Content, 0o644))
-			require.NoError(w.t, os.MkdirAll(filepath.Dir(dst), 0o755))
-			require.NoError(w.t, os.Rename(staged, dst))
+			// Errorf, not require: this runs outside the test's goroutine.
+			if err := errors.Join(os.WriteFile(staged, f.Content, 0o644), os.MkdirAll(filepath.Dir(dst), 0o755),
+				os.Rename(staged, dst)); err != nil {
+				w.t.Errorf("dropping %s into the library: %v", rel, err)
+				return
+			}
 			w.mu.Lock()
 			w.expected[hashOf(f.Content)] = rel
 			w.mu.Unlock()
@@ -278,7 +282,10 @@ func (w *chaosWorld) post(path string, body any) (int64, bool) {
 	var r io.Reader = http.NoBody
 	if body != nil {
 		b, err := json.Marshal(body)
-		require.NoError(w.t, err)
+		if err != nil {
+			w.t.Errorf("encoding %v: %v", body, err)
+			return 0, false
+		}
 		r = bytes.NewReader(b)
 	}
 	resp, err := httpClient.Post("http://"+w.api.addr+path, "application/json", r)
