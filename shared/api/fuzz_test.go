@@ -4,6 +4,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/shelfhq/shelf/shared/queue"
 )
 
 // FuzzCreateTaskBody posts arbitrary bodies to POST /api/tasks: a client can never cause a 5xx,
@@ -37,6 +41,46 @@ func FuzzCreateTaskBody(f *testing.F) {
 		}
 		if r.status < 400 {
 			t.Fatalf("status %d for body %q", r.status, body)
+		}
+	})
+}
+
+// bodyRoutes are the routes that read a request body.
+var bodyRoutes = []struct{ method, path string }{
+	{http.MethodPost, "/api/tasks"},
+	{http.MethodPatch, "/api/tasks/1"},
+	{http.MethodPut, "/api/settings"},
+	{http.MethodPost, "/api/settings/preview"},
+	{http.MethodPost, "/api/library/scan"},
+	{http.MethodPost, "/api/tasks/1/cancel"},
+}
+
+// FuzzAPIBodies posts arbitrary bodies to every route that reads one (route picks which): no
+// 5xx, a 2xx is a JSON answer, and anything else is a JSON error with a code and a message.
+func FuzzAPIBodies(f *testing.F) {
+	for route, seeds := range [][]string{
+		{`{"name":"echo","args":{"a":1}}`, `{"name":"echo","delay":"-5s"}`},
+		{`{"priority":3}`, `{"run_after":"2030-01-02T15:04:05Z","priority":-1}`, `{"run_after":"yesterday"}`, `{"priority":1e99}`},
+		{`{"worker":{"slots":3}}`, `{"library":{"management":{"organizer":{"templates":{"base":"../{appId}"}}}}}`, `{"worker":{"slots":"3"}}`},
+		{`{"library":{"management":{"organizer":{"windows_compatible":true,"templates":{"dlc":"{appName}/CON"}}}}}`, ``, `{"titles":null}`},
+		{`{}`, `{"path":"/games"}`, `{"path":7}`, ``},
+		{``, `{}`, `x`},
+	} {
+		for _, s := range seeds {
+			f.Add(uint8(route), []byte(s))
+		}
+	}
+	b := setup(f)
+	_, err := b.q.Enqueue(b.ctx, queue.Params{Name: "echo"})
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
+		rt := bodyRoutes[int(route)%len(bodyRoutes)]
+		r := b.do(t, rt.method, rt.path, body)
+		if p := answerProblem(rt.method, r.status, r.header, r.body); p != "" {
+			t.Fatalf("%s %s with %q: %s: %s", rt.method, rt.path, body, p, r.body)
+		}
+		if r.status < 300 && !json.Valid(r.body) {
+			t.Fatalf("%s %s with %q: %d is not JSON: %s", rt.method, rt.path, body, r.status, r.body)
 		}
 	})
 }

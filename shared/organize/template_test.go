@@ -59,3 +59,34 @@ func TestRender(t *testing.T) {
 		})
 	}
 }
+
+// FuzzRender: whether a template renders depends on the template alone, never on the values
+// (so Validate at save time is the whole story); text outside braces is kept as it is; and an
+// error is always one of the two a user can fix.
+func FuzzRender(f *testing.F) {
+	for _, seed := range []string{DefaultTemplate, DefaultDLCTemplate, "{titleName}|{titleId}|{appId}|{appVersion}|{appName}|{patchLevel}|{extension}",
+		"static", "a}b", "{titleName", "{}", "{TitleName}", "{{titleName}}", "{titleName}}", "ü/{appName}/\x00"} {
+		f.Add(seed, "Super Game", "{appId}", 131072)
+	}
+	f.Fuzz(func(t *testing.T, tmpl, title, appName string, version int) {
+		v := Values{TitleName: title, AppName: appName, AppVersion: version, PatchLevel: version / 65536}
+		got, err := Render(tmpl, v)
+		if verr := Validate(tmpl); (err == nil) != (verr == nil) {
+			t.Fatalf("Render error %v but Validate error %v for %q", err, verr, tmpl)
+		}
+		if err != nil {
+			if !strings.Contains(err.Error(), "unknown placeholder") && !strings.Contains(err.Error(), "unterminated placeholder") {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		if !strings.Contains(tmpl, "{") && got != tmpl {
+			t.Fatalf("%q without placeholders rendered as %q", tmpl, got)
+		}
+		// Values are inserted once, not expanded again: a value that looks like a placeholder
+		// ("{appId}") stays literal.
+		if strings.Contains(tmpl, "{appName}") && !strings.Contains(got, appName) {
+			t.Fatalf("%q rendered as %q without the app name %q", tmpl, got, appName)
+		}
+	})
+}
