@@ -45,7 +45,7 @@ test-short:
 SHELF_CHAOS_DURATION ?= 5m
 soak:
 	SHELF_LOAD_DURATION=60s SHELF_CHAOS_DURATION=$(SHELF_CHAOS_DURATION) $(GO) test -count=1 -timeout 60m \
-		-run 'EnqueueingAndDraining|Soak|Chaos' -v ./shared/... ./services/worker/...
+		-run 'EnqueueingAndDraining|Soak|Chaos' -v ./shared/... ./services/...
 
 ## bench: the figures in docs/BENCHMARKS.md
 bench:

@@ -45,6 +45,19 @@ import (
 // within seconds, and long enough that a busy machine's heartbeats (every lease/3) keep up.
 const chaosLease = 4 * time.Second
 
+// chaosSeed seeds every random choice of the controller and the client: SHELF_CHAOS_SEED, or
+// the clock. The test logs it, so a failing run's kills and tasks can be replayed (the
+// processes' own timing still varies).
+func chaosSeed(t *testing.T) uint64 {
+	raw := os.Getenv("SHELF_CHAOS_SEED")
+	if raw == "" {
+		return uint64(time.Now().UnixNano())
+	}
+	seed, err := strconv.ParseUint(raw, 10, 64)
+	require.NoError(t, err, "SHELF_CHAOS_SEED")
+	return seed
+}
+
 // chaosDuration is how long the controller kills processes: 30 s in `make test`,
 // SHELF_CHAOS_DURATION under `make soak`.
 func chaosDuration(t *testing.T) time.Duration {
@@ -62,8 +75,10 @@ func TestChaosKillingEveryProcessLosesNoTaskAndNoFile(t *testing.T) {
 		t.Skip("builds the binaries and kills them for 30 s; skipped with -short")
 	}
 	duration := chaosDuration(t)
-	t.Logf("chaos for %s on %s", duration, storetest.Describe())
-	w := newChaosWorld(t, duration)
+	seed := chaosSeed(t)
+	t.Logf("chaos for %s on %s, seed %d (SHELF_CHAOS_SEED=%d repeats the controller's and the client's choices)",
+		duration, storetest.Describe(), seed, seed)
+	w := newChaosWorld(t, duration, seed)
 
 	w.startAll()
 	w.api.waitReady(t)
@@ -86,6 +101,13 @@ func TestChaosKillingEveryProcessLosesNoTaskAndNoFile(t *testing.T) {
 	w.startAll()
 	w.api.waitReady(t)
 	w.waitDrained()
+	// One more scan of a calm library: it must find everything where the chaos left it and
+	// change nothing.
+	waitFor(t, "the api to accept a last scan", func() bool {
+		_, ok := w.post("/api/library/scan", nil)
+		return ok
+	})
+	w.waitDrained()
 	for _, s := range w.services() {
 		s.stop()
 	}
@@ -107,6 +129,7 @@ type chaosWorld struct {
 	workers  []*chaosService
 	watcher  *chaosService
 	incoming []pipelinetest.File // files dropped into the library during the chaos
+	seed     uint64
 
 	mu       sync.Mutex
 	expected map[string]string // content hash → the path it was written to first
@@ -117,8 +140,8 @@ type chaosWorld struct {
 	maxOverdue      atomic.Int64 // longest a running task was seen past its lease, in ms
 }
 
-func newChaosWorld(t *testing.T, duration time.Duration) *chaosWorld {
-	w := &chaosWorld{t: t, base: t.TempDir(), expected: map[string]string{}, tracked: map[int64]string{}}
+func newChaosWorld(t *testing.T, duration time.Duration, seed uint64) *chaosWorld {
+	w := &chaosWorld{t: t, base: t.TempDir(), seed: seed, expected: map[string]string{}, tracked: map[int64]string{}}
 	w.data = filepath.Join(w.base, "data")
 	w.library = filepath.Join(w.base, "library")
 	require.NoError(t, os.MkdirAll(w.data, 0o755))
@@ -130,8 +153,19 @@ func newChaosWorld(t *testing.T, duration time.Duration) *chaosWorld {
 	files, tdb := pipelinetest.Synthetic(initial+drops, 1)
 	w.incoming = files[initial:]
 	require.NoError(t, pipelinetest.Write(w.library, files[:initial]))
-	for _, f := range files[:initial] {
-		w.expected[hashOf(f.Content)] = f.Path
+	// The manifest before: the hash of every file's bytes as written to disk, each unique, so
+	// that the manifest after can tell a lost file from a duplicated one. The dropped files
+	// join it as they appear.
+	for hash, paths := range manifest(t, w.library) {
+		require.Len(t, paths, 1, "the sample library's files have unique contents: %v", paths)
+		rel, err := filepath.Rel(w.library, paths[0])
+		require.NoError(t, err)
+		w.expected[hash] = filepath.ToSlash(rel)
+	}
+	require.Len(t, w.expected, initial)
+	for _, f := range files[initial:] {
+		_, taken := w.expected[hashOf(f.Content)]
+		require.False(t, taken, "the file to drop %s has unique contents", f.Path)
 	}
 
 	// The title database comes from this process, as a mirror would serve it.
@@ -150,7 +184,9 @@ func newChaosWorld(t *testing.T, duration time.Duration) *chaosWorld {
 	s.Library.Management.Organizer.Enabled = true
 	s.Library.Management.Organizer.RemoveEmptyFolders = true
 	s.TitleDB.URL = srv.URL
-	s.Scheduler.ScanInterval = "0"
+	// Periodic scans stay on (their next run waits in the queue, and every worker start asks
+	// for it), but a whole interval never passes during the test.
+	s.Scheduler.ScanInterval = "12h"
 	s.Worker.Slots = 3
 	require.NoError(t, settings.Save(filepath.Join(w.data, "settings.yaml"), s))
 
@@ -188,18 +224,19 @@ func (w *chaosWorld) startAll() {
 // killAtRandom is the controller: every 0.3–2 s it SIGKILLs a process, a worker four times in
 // five, and starts it again after up to 1.5 s.
 func (w *chaosWorld) killAtRandom(ctx context.Context) {
-	for sleepCtx(ctx, jitter(300*time.Millisecond, 2*time.Second)) {
+	rng := rand.New(rand.NewPCG(w.seed, 1))
+	for sleepCtx(ctx, jitter(rng, 300*time.Millisecond, 2*time.Second)) {
 		var victim *chaosService
-		switch n := rand.IntN(10); {
+		switch n := rng.IntN(10); {
 		case n < 8:
-			victim = w.workers[rand.IntN(len(w.workers))]
+			victim = w.workers[rng.IntN(len(w.workers))]
 		case n < 9:
 			victim = w.watcher
 		default:
 			victim = w.api
 		}
 		victim.kill()
-		sleepCtx(ctx, jitter(0, 1500*time.Millisecond))
+		sleepCtx(ctx, jitter(rng, 0, 1500*time.Millisecond))
 		victim.start()
 	}
 }
@@ -207,26 +244,31 @@ func (w *chaosWorld) killAtRandom(ctx context.Context) {
 // enqueueStream sends tasks to the api as a client would: short ones, sleeps that a kill
 // interrupts, failures that retry, fan-outs with continuations, and now and then a library scan.
 func (w *chaosWorld) enqueueStream(ctx context.Context) {
-	for i := 0; sleepCtx(ctx, jitter(50*time.Millisecond, 250*time.Millisecond)); i++ {
+	rng := rand.New(rand.NewPCG(w.seed, 2))
+	for i := 0; sleepCtx(ctx, jitter(rng, 50*time.Millisecond, 250*time.Millisecond)); i++ {
 		var kind string
 		var body map[string]any
 		switch i % 10 {
 		case 0, 1, 2:
 			kind, body = "echo", map[string]any{"name": "echo", "args": map[string]any{"i": i}}
 		case 3, 4, 5:
-			kind, body = "sleep", map[string]any{"name": "sleep", "args": map[string]any{"seconds": 0.2 + 2*rand.Float64()}}
+			kind, body = "sleep", map[string]any{"name": "sleep", "args": map[string]any{"seconds": 0.2 + 2*rng.Float64()}}
 		case 6:
 			kind, body = "fail", map[string]any{"name": "fail", "max_attempts": 2, "args": map[string]any{"message": fmt.Sprint("planned ", i)}}
 		case 7, 8:
-			kind, body = "fanout", map[string]any{"name": "fanout", "args": map[string]any{"children": 10 + rand.IntN(40),
-				"child": map[string]any{"name": "sleep", "args": map[string]any{"seconds": 0.05}}}}
+			child := map[string]any{"name": "sleep", "args": map[string]any{"seconds": 0.05}}
+			if rng.IntN(2) == 0 {
+				child = map[string]any{"name": "echo", "args": map[string]any{"from": i}}
+			}
+			kind, body = "fanout", map[string]any{"name": "fanout", "args": map[string]any{"children": 10 + rng.IntN(40),
+				"child": child}}
 		case 9:
 			if i%50 == 9 {
 				w.post("/api/library/scan", nil)
 			}
 			continue
 		}
-		if id, ok := w.post("/api/tasks", body); ok {
+		if id, ok := w.post("/api/tasks", body); ok && id != 0 {
 			w.mu.Lock()
 			w.tracked[id] = kind
 			w.mu.Unlock()
@@ -276,8 +318,9 @@ func (w *chaosWorld) watchLeases(ctx context.Context) {
 	}
 }
 
-// post sends body to the api and returns the id of the task it answers with. A refused or
-// failed request (the api was just killed) is counted and dropped: a client would retry.
+// post sends body to the api and returns the id of the task it answers with (0 when the answer
+// is not one task) and whether the api accepted the request. A refused or failed request (the
+// api was just killed) is counted and dropped: a client would retry.
 func (w *chaosWorld) post(path string, body any) (int64, bool) {
 	var r io.Reader = http.NoBody
 	if body != nil {
@@ -299,19 +342,22 @@ func (w *chaosWorld) post(path string, body any) (int64, bool) {
 		w.t.Errorf("POST %s answered %s: %s", path, resp.Status, raw)
 		return 0, false
 	}
-	var id int64
-	if json.Unmarshal(task(raw)["id"], &id) != nil {
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		return 0, false
 	}
+	var id int64
+	_ = json.Unmarshal(task(raw)["id"], &id)
 	return id, true
 }
 
-// waitDrained waits until no task is pending, running or waiting for its children, twice in a
-// row 3 s apart: the watcher may still be turning file events into tasks.
+// waitDrained waits until no task is pending, running or waiting for its children (but the
+// next run of a periodic task, due in the future), twice in a row 3 s apart: the watcher may
+// still be turning file events into tasks.
 func (w *chaosWorld) waitDrained() {
 	quiet := 0
 	waitFor(w.t, "the queue to drain after the chaos", func() bool {
-		if w.count(`SELECT COUNT(*) FROM tasks WHERE status IN ('pending', 'running', 'waiting_for_children')`) > 0 {
+		if w.count(`SELECT COUNT(*) FROM tasks WHERE status IN ('pending', 'running', 'waiting_for_children')
+			AND NOT (status = 'pending' AND unique_key LIKE 'periodic:%' AND run_after > ?)`, time.Now().UnixMicro()) > 0 {
 			quiet = 0
 			return false
 		}
@@ -343,14 +389,30 @@ type chaosTask struct {
 	Continuation *string
 	CreatedAt    int64
 	FinishedAt   *int64
+	RunAfter     int64
+	UniqueKey    *string
 }
 
 // check asserts every promise and returns the figures of the run.
 func (w *chaosWorld) check() string {
 	t := w.t
 	var tasks []chaosTask
+	var all []chaosTask
 	require.NoError(t, w.db.Raw(`SELECT id, name, status, args, error, attempts, parent_id, continuation,
-		created_at, finished_at FROM tasks`).Scan(&tasks).Error)
+		created_at, finished_at, run_after, unique_key FROM tasks`).Scan(&all).Error)
+	// The next run of each periodic task waits in the queue, once, in the future; every other
+	// task is checked below.
+	now := time.Now().UnixMicro()
+	periodic := map[string]int{}
+	for _, task := range all {
+		if task.Status == "pending" && task.UniqueKey != nil && strings.HasPrefix(*task.UniqueKey, "periodic:") {
+			require.Greater(t, task.RunAfter, now, "the periodic task %d (%s) waits for its period", task.ID, task.Name)
+			periodic[task.Name]++
+			continue
+		}
+		tasks = append(tasks, task)
+	}
+	require.Equal(t, map[string]int{"update_titledb": 1}, periodic, "one next run of each periodic task")
 	byID := make(map[int64]chaosTask, len(tasks))
 	children := map[int64][]chaosTask{}
 	for _, task := range tasks {
@@ -363,8 +425,11 @@ func (w *chaosWorld) check() string {
 	// Every task reached a final state, and none failed but on purpose or by running out of
 	// attempts to kills.
 	failures := map[string]int{}
-	retries, pipelineRetries := 0, 0
+	retries, pipelineRetries, leaseLost := 0, 0, 0
 	for _, task := range tasks {
+		if task.Error != nil && strings.Contains(*task.Error, "lease expired") {
+			leaseLost++
+		}
 		require.Contains(t, []string{"completed", "failed", "cancelled"}, task.Status, "task %d (%s) is final", task.ID, task.Name)
 		retries += max(task.Attempts-1, 0)
 		if !diagnosticTasks[task.Name] {
@@ -417,8 +482,13 @@ func (w *chaosWorld) check() string {
 	fanouts := 0
 	for _, task := range tasks {
 		if task.Continuation != nil && task.Status == "completed" {
-			fanouts++
 			require.Equal(t, 1, continuations[task.ID], "task %d (%s) has one continuation", task.ID, task.Name)
+		}
+		if task.Name == "fanout" && task.Status == "completed" {
+			fanouts++
+		}
+		if task.Name == "fanout_done" {
+			require.Equal(t, "completed", task.Status, "the continuation %d completed", task.ID)
 		}
 	}
 	for parent, n := range continuations {
@@ -429,20 +499,13 @@ func (w *chaosWorld) check() string {
 	overdue := time.Duration(w.maxOverdue.Load()) * time.Millisecond
 	require.Less(t, overdue, deadline, "a task was left running %s past its lease", overdue)
 
-	// Every file is in the library exactly once, organized, none half-copied.
-	onDisk := map[string][]string{}
+	// Every file is in the library exactly once, organized, none half-copied: the manifest
+	// after holds the same hashes as the one before, each once.
+	onDisk := manifest(t, w.library)
 	var gameFiles []string
-	require.NoError(t, filepath.WalkDir(w.library, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		require.False(t, organize.IsPartial(p), "a partial copy is left: %s", p)
-		data, err := os.ReadFile(p)
-		require.NoError(t, err)
-		onDisk[hashOf(data)] = append(onDisk[hashOf(data)], p)
-		gameFiles = append(gameFiles, p)
-		return nil
-	}))
+	for _, paths := range onDisk {
+		gameFiles = append(gameFiles, paths...)
+	}
 	w.mu.Lock()
 	for hash, first := range w.expected {
 		require.Len(t, onDisk[hash], 1, "the file first at %s is present exactly once: %v", first, onDisk[hash])
@@ -487,10 +550,10 @@ func (w *chaosWorld) check() string {
 	require.Positive(t, kills["worker"], "the controller killed workers")
 	return fmt.Sprintf("%d tasks (%d sent by the stream, %d requests refused while the api was down), %d fan-outs "+
 		"each with one continuation, %d files (%d dropped during the chaos); kills: %d worker, %d watcher, %d api; "+
-		"%d tasks rescued from killed workers; %d retries (%d of library pipeline tasks); longest a task stayed running past its lease: %s; "+
+		"%d tasks rescued from killed workers (%d tasks last failed by an expired lease); %d retries (%d of library pipeline tasks); longest a task stayed running past its lease: %s; "+
 		"failed by running out of attempts to kills: %d",
 		len(tasks), tracked, w.enqueueFailures.Load(), fanouts, files, w.dropped, kills["worker"], kills["watcher"],
-		kills["api"], rescues, retries, pipelineRetries, overdue.Round(time.Millisecond), sumValues(failures))
+		kills["api"], rescues, leaseLost, retries, pipelineRetries, overdue.Round(time.Millisecond), sumValues(failures))
 }
 
 var diagnosticTasks = map[string]bool{"echo": true, "sleep": true, "fail": true, "fanout": true, "fanout_done": true}
@@ -561,9 +624,28 @@ func (s *chaosService) waitReady(t *testing.T) {
 	waitFor(t, "the api to answer", func() bool { return httpStatus("http://"+s.addr+"/api/tasks") == http.StatusOK })
 }
 
+// manifest hashes every file under root: content hash → the paths holding those bytes. A
+// leftover partial copy of the organizer fails the test.
+func manifest(t *testing.T, root string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		require.False(t, organize.IsPartial(p), "a partial copy is left: %s", p)
+		require.True(t, d.Type().IsRegular(), "only regular files in the library: %s", p)
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		out[hashOf(data)] = append(out[hashOf(data)], p)
+		return nil
+	}))
+	return out
+}
+
 func hashOf(data []byte) string {
 	sum := sha256.Sum256(data)
-	return fmt.Sprintf("%x", sum[:8])
+	return fmt.Sprintf("%x", sum)
 }
 
 func firstLine(s string) string {
@@ -582,7 +664,9 @@ func sumValues(m map[string]int) int {
 	return n
 }
 
-func jitter(lo, hi time.Duration) time.Duration { return lo + rand.N(hi-lo+1) }
+func jitter(rng *rand.Rand, lo, hi time.Duration) time.Duration {
+	return lo + time.Duration(rng.Int64N(int64(hi-lo+1)))
+}
 
 // sleepCtx sleeps for d and says whether ctx is still live.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
