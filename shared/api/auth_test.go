@@ -90,14 +90,15 @@ func TestWithoutATokenTheAPIIsOpen(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.status, "body: %s", r.body)
 }
 
-// The comparison is of the whole token: a prefix, an extension, another case or a token
-// padded with a null byte is refused; surrounding spaces and the scheme's case are not part of it.
+// The comparison is of the whole token: a prefix, an extension or another case is refused;
+// surrounding spaces and the scheme's case are not part of it. (A token padded with a control
+// character never reaches the api: the HTTP parser refuses the header, see the HTTP fuzz test.)
 func TestOnlyTheWholeTokenIsAccepted(t *testing.T) {
 	t.Parallel()
 	b := setup(t, withToken(false))
 	for _, header := range []string{
 		"Bearer " + testToken[:len(testToken)-1], "Bearer " + testToken + "x", "Bearer " + strings.ToUpper(testToken),
-		"Bearer " + testToken + "\x00", "Bearer", "Bearer ", "Basic " + testToken, "Bearer " + strings.Repeat("x", 1000),
+		"Bearer", "Bearer ", "Basic " + testToken, "Bearer " + strings.Repeat("x", 1000),
 	} {
 		requireError(t, b.do(t, http.MethodPost, "/api/tasks", `{"name":"echo"}`, "Authorization", header), http.StatusUnauthorized, "unauthorized")
 	}
