@@ -103,11 +103,13 @@ func TestChaosKillingEveryProcessLosesNoTaskAndNoFile(t *testing.T) {
 	w.waitDrained()
 	// One more scan of a calm library: it must find everything where the chaos left it and
 	// change nothing.
+	settled := manifest(t, w.library)
 	waitFor(t, "the api to accept a last scan", func() bool {
 		_, ok := w.post("/api/library/scan", nil)
 		return ok
 	})
 	w.waitDrained()
+	require.Equal(t, settled, manifest(t, w.library), "the last scan moved nothing")
 	for _, s := range w.services() {
 		s.stop()
 	}
