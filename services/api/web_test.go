@@ -6,18 +6,14 @@ package main
 // default artifacts/screenshots/ at the repository root).
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
+	"github.com/shelfhq/shelf/shared/servicetest"
 	"github.com/shelfhq/shelf/shared/storetest"
 	"github.com/shelfhq/shelf/shared/titledb"
 )
@@ -45,7 +42,7 @@ func TestWebUIInABrowser(t *testing.T) {
 		t.Skip("builds the services and drives chromium; skipped with -short")
 	}
 	chromium := findChromium(t)
-	bins := buildServices(t, "api", "worker")
+	bins := servicetest.Build(t, "api", "worker")
 
 	base := t.TempDir()
 	data, library := filepath.Join(base, "data"), filepath.Join(base, "library")
@@ -55,12 +52,12 @@ func TestWebUIInABrowser(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(data, "settings.yaml"), []byte(settingsYAML), 0o644))
 
 	env := []string{"SHELF_DATA_DIR=" + data, "SHELF_DATABASE_URL=" + storetest.NewDSN(t)}
-	apiAddr, workerAddr := loopbackAddr(t), loopbackAddr(t)
-	startBinary(t, bins, "api", append(env, "SHELF_HTTP_ADDR="+apiAddr, "SHELF_API_TOKEN="+uiToken)...)
-	startBinary(t, bins, "worker", append(env, "SHELF_METRICS_ADDR="+workerAddr, "SHELF_GRACE_PERIOD=1s")...)
+	apiAddr, workerAddr := servicetest.FreeAddr(t), servicetest.FreeAddr(t)
+	servicetest.Start(t, bins, "api", append(env, "SHELF_HTTP_ADDR="+apiAddr, "SHELF_API_TOKEN="+uiToken)...)
+	servicetest.Start(t, bins, "worker", append(env, "SHELF_METRICS_ADDR="+workerAddr, "SHELF_GRACE_PERIOD=1s")...)
 	apiURL, workerMetrics := "http://"+apiAddr, "http://"+workerAddr+"/metrics"
-	eventually(t, "the api to be ready", func() bool { return getStatus(apiURL+"/readyz") == http.StatusOK })
-	eventually(t, "the worker to be ready", func() bool { return getStatus("http://"+workerAddr+"/readyz") == http.StatusOK })
+	servicetest.WaitFor(t, uiDeadline, "the api to be ready", func() bool { return servicetest.HTTPStatus(apiURL+"/readyz") == http.StatusOK })
+	servicetest.WaitFor(t, uiDeadline, "the worker to be ready", func() bool { return servicetest.HTTPStatus("http://"+workerAddr+"/readyz") == http.StatusOK })
 
 	b := openBrowser(t, chromium, apiURL)
 	var fanoutID string
@@ -111,14 +108,14 @@ func TestWebUIInABrowser(t *testing.T) {
 	})
 
 	t.Run("worker slots changed in the settings page reach the worker", func(t *testing.T) {
-		require.Equal(t, 2.0, metricValue(t, workerMetrics, "shelf_worker_slots"))
+		require.Equal(t, 2.0, servicetest.Gauge(t, workerMetrics, "shelf_worker_slots"))
 		b.open(t, "#/settings", "#worker-slots")
 		b.waitFor(t, "the template preview", `document.querySelector("#preview-base code")?.textContent.includes("Lumen Drift")`)
 		b.screenshot(t, "settings")
 		b.setValue(t, "#worker-slots", "5", "input")
 		b.click(t, "#settings-save")
 		b.waitFor(t, "the settings to be saved", `document.querySelector("#settings-saved")?.textContent.startsWith("Saved")`)
-		eventually(t, "shelf_worker_slots to become 5", func() bool { return metricValue(t, workerMetrics, "shelf_worker_slots") == 5 })
+		servicetest.WaitFor(t, uiDeadline, "shelf_worker_slots to become 5", func() bool { return servicetest.Gauge(t, workerMetrics, "shelf_worker_slots") == 5 })
 
 		b.open(t, "#/health", "#health-summary")
 		b.waitFor(t, "the health page to show one worker with 5 slots",
@@ -361,116 +358,4 @@ func writeSampleLibrary(t *testing.T, dir string) {
 	db, err := titledb.LoadSample()
 	require.NoError(t, err)
 	require.NoError(t, pipelinetest.Write(dir, pipelinetest.SampleLibrary(db, 1)))
-}
-
-// buildServices builds the named services of this tree into a temporary folder.
-func buildServices(t *testing.T, names ...string) string {
-	t.Helper()
-	dir := t.TempDir()
-	root, err := filepath.Abs("../..")
-	require.NoError(t, err)
-	for _, name := range names {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "shelf-"+name), "./services/"+name)
-		cmd.Dir = root
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "building shelf-%s:\n%s", name, out)
-	}
-	return dir
-}
-
-// startBinary runs a built service until the test ends (SIGTERM, then kill), and logs its
-// output when the test failed.
-func startBinary(t *testing.T, bins, name string, env ...string) {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(bins, "shelf-"+name))
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SHELF_") { // the machine's settings must not reach the services
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, env...)
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	require.NoError(t, cmd.Start(), "starting shelf-%s", name)
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("shelf-%s log:\n%s", name, out.String())
-		}
-	})
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	sb strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.sb.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.sb.String()
-}
-
-// loopbackAddr returns a 127.0.0.1 address nobody listens on now.
-func loopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	end := time.Now().Add(uiDeadline)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out after %s waiting for %s", uiDeadline, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-var client = &http.Client{Timeout: 10 * time.Second}
-
-func getStatus(url string) int {
-	resp, err := client.Get(url)
-	if err != nil {
-		return 0
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-// metricValue reads an unlabelled sample from a Prometheus text page; -1 when it is absent.
-func metricValue(t *testing.T, url, name string) float64 {
-	t.Helper()
-	resp, err := client.Get(url)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			require.NoError(t, err, "%s: %q", name, sc.Text())
-			return f
-		}
-	}
-	require.NoError(t, sc.Err())
-	return -1
 }

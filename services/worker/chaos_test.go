@@ -36,6 +36,7 @@ import (
 
 	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
+	"github.com/shelfhq/shelf/shared/servicetest"
 	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/store"
 	"github.com/shelfhq/shelf/shared/storetest"
@@ -104,7 +105,7 @@ func TestChaosKillingEveryProcessLosesNoTaskAndNoFile(t *testing.T) {
 	// One more scan of a calm library: it must find everything where the chaos left it and
 	// change nothing.
 	settled := manifest(t, w.library)
-	waitFor(t, "the api to accept a last scan", func() bool {
+	servicetest.WaitFor(t, deadline, "the api to accept a last scan", func() bool {
 		_, ok := w.post("/api/library/scan", nil)
 		return ok
 	})
@@ -198,18 +199,18 @@ func newChaosWorld(t *testing.T, duration time.Duration, seed uint64) *chaosWorl
 	t.Cleanup(func() { _ = store.Close(db) })
 	w.db = db
 
-	bins := buildBinaries(t)
+	bins := servicetest.Build(t)
 	env := []string{"SHELF_DATA_DIR=" + w.data, "SHELF_DATABASE_URL=" + w.dsn, "SHELF_LOG_LEVEL=warn",
 		"SHELF_LEASE_TIMEOUT=" + chaosLease.String(), "SHELF_GRACE_PERIOD=1s"}
-	apiAddr := freeAddr(t)
+	apiAddr := servicetest.FreeAddr(t)
 	w.api = &chaosService{t: t, bins: bins, name: "api", addr: apiAddr,
 		env: func() []string { return append(env, "SHELF_HTTP_ADDR="+apiAddr) }}
 	for range 3 {
 		w.workers = append(w.workers, &chaosService{t: t, bins: bins, name: "worker",
-			env: func() []string { return append(env, "SHELF_METRICS_ADDR="+freeAddr(t)) }})
+			env: func() []string { return append(env, "SHELF_METRICS_ADDR="+servicetest.FreeAddr(t)) }})
 	}
 	w.watcher = &chaosService{t: t, bins: bins, name: "watcher",
-		env: func() []string { return append(env, "SHELF_METRICS_ADDR="+freeAddr(t)) }}
+		env: func() []string { return append(env, "SHELF_METRICS_ADDR="+servicetest.FreeAddr(t)) }}
 	return w
 }
 
@@ -333,7 +334,7 @@ func (w *chaosWorld) post(path string, body any) (int64, bool) {
 		}
 		r = bytes.NewReader(b)
 	}
-	resp, err := httpClient.Post("http://"+w.api.addr+path, "application/json", r)
+	resp, err := servicetest.Client.Post("http://"+w.api.addr+path, "application/json", r)
 	if err != nil {
 		w.enqueueFailures.Add(1)
 		return 0, false
@@ -357,7 +358,7 @@ func (w *chaosWorld) post(path string, body any) (int64, bool) {
 // still be turning file events into tasks.
 func (w *chaosWorld) waitDrained() {
 	quiet := 0
-	waitFor(w.t, "the queue to drain after the chaos", func() bool {
+	servicetest.WaitFor(w.t, deadline, "the queue to drain after the chaos", func() bool {
 		if w.count(`SELECT COUNT(*) FROM tasks WHERE status IN ('pending', 'running', 'waiting_for_children')
 			AND NOT (status = 'pending' AND unique_key LIKE 'periodic:%' AND run_after > ?)`, time.Now().UnixMicro()) > 0 {
 			quiet = 0
@@ -572,8 +573,8 @@ type chaosService struct {
 	env  func() []string
 
 	mu    sync.Mutex
-	proc  *process
-	past  []*process
+	proc  *servicetest.Process
+	past  []*servicetest.Process
 	kills int
 }
 
@@ -581,7 +582,7 @@ func (s *chaosService) start() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.proc == nil {
-		s.proc = startService(s.t, s.bins, s.name, s.env()...)
+		s.proc = servicetest.Start(s.t, s.bins, s.name, s.env()...)
 	}
 }
 
@@ -592,8 +593,8 @@ func (s *chaosService) kill() {
 	if s.proc == nil {
 		return
 	}
-	_ = s.proc.cmd.Process.Signal(syscall.SIGKILL)
-	_ = s.proc.wait()
+	_ = s.proc.Signal(syscall.SIGKILL)
+	_ = s.proc.Wait()
 	s.past = append(s.past, s.proc)
 	s.proc = nil
 	s.kills++
@@ -606,8 +607,8 @@ func (s *chaosService) stop() {
 	if s.proc == nil {
 		return
 	}
-	require.NoError(s.t, s.proc.cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(s.t, s.proc.wait(), "shelf-%s exits 0 on SIGTERM; its log:\n%s", s.name, s.proc.log())
+	require.NoError(s.t, s.proc.Signal(syscall.SIGTERM))
+	require.NoError(s.t, s.proc.Wait(), "shelf-%s exits 0 on SIGTERM; its log:\n%s", s.name, s.proc.Log())
 	s.past = append(s.past, s.proc)
 	s.proc = nil
 }
@@ -617,13 +618,13 @@ func (s *chaosService) logs() []string {
 	defer s.mu.Unlock()
 	var out []string
 	for _, p := range s.past {
-		out = append(out, p.log())
+		out = append(out, p.Log())
 	}
 	return out
 }
 
 func (s *chaosService) waitReady(t *testing.T) {
-	waitFor(t, "the api to answer", func() bool { return httpStatus("http://"+s.addr+"/api/tasks") == http.StatusOK })
+	servicetest.WaitFor(t, deadline, "the api to answer", func() bool { return servicetest.HTTPStatus("http://"+s.addr+"/api/tasks") == http.StatusOK })
 }
 
 // manifest hashes every file under root: content hash → the paths holding those bytes. A

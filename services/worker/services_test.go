@@ -8,22 +8,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
+	"github.com/shelfhq/shelf/shared/servicetest"
 	"github.com/shelfhq/shelf/shared/storetest"
 )
 
@@ -35,7 +30,7 @@ func TestThreeServicesShareOneQueue(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the three binaries; skipped with -short")
 	}
-	bins := buildBinaries(t)
+	bins := servicetest.Build(t)
 	base := t.TempDir()
 	data := filepath.Join(base, "data")
 	library := filepath.Join(base, "library")
@@ -45,33 +40,33 @@ func TestThreeServicesShareOneQueue(t *testing.T) {
 	writeSettings(t, settingsPath, library, 2)
 
 	env := []string{"SHELF_DATA_DIR=" + data, "SHELF_DATABASE_URL=" + storetest.NewDSN(t), "SHELF_LOG_LEVEL=debug"}
-	apiAddr, workerAddr, watcherAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	startService(t, bins, "api", append(env, "SHELF_HTTP_ADDR="+apiAddr)...)
-	worker := startService(t, bins, "worker", append(env, "SHELF_METRICS_ADDR="+workerAddr, "SHELF_GRACE_PERIOD=1s")...)
-	startService(t, bins, "watcher", append(env, "SHELF_METRICS_ADDR="+watcherAddr)...)
+	apiAddr, workerAddr, watcherAddr := servicetest.FreeAddr(t), servicetest.FreeAddr(t), servicetest.FreeAddr(t)
+	servicetest.Start(t, bins, "api", append(env, "SHELF_HTTP_ADDR="+apiAddr)...)
+	worker := servicetest.Start(t, bins, "worker", append(env, "SHELF_METRICS_ADDR="+workerAddr, "SHELF_GRACE_PERIOD=1s")...)
+	servicetest.Start(t, bins, "watcher", append(env, "SHELF_METRICS_ADDR="+watcherAddr)...)
 
 	api := &apiClient{t: t, base: "http://" + apiAddr}
-	waitFor(t, "the api to answer", func() bool { return api.status("/api/tasks") == http.StatusOK })
-	waitFor(t, "the worker to be ready", func() bool { return httpStatus("http://"+workerAddr+"/readyz") == http.StatusOK })
-	waitFor(t, "the watcher to be ready", func() bool { return httpStatus("http://"+watcherAddr+"/readyz") == http.StatusOK })
+	servicetest.WaitFor(t, deadline, "the api to answer", func() bool { return api.status("/api/tasks") == http.StatusOK })
+	servicetest.WaitFor(t, deadline, "the worker to be ready", func() bool { return servicetest.HTTPStatus("http://"+workerAddr+"/readyz") == http.StatusOK })
+	servicetest.WaitFor(t, deadline, "the watcher to be ready", func() bool { return servicetest.HTTPStatus("http://"+watcherAddr+"/readyz") == http.StatusOK })
 
 	t.Run("a task enqueued over HTTP completes on the worker", func(t *testing.T) {
 		id := api.enqueue(map[string]any{"name": "echo", "args": map[string]any{"hello": "shelf"}})
-		waitFor(t, "the echo task to complete", func() bool { return api.taskStatus(id) == "completed" })
+		servicetest.WaitFor(t, deadline, "the echo task to complete", func() bool { return api.taskStatus(id) == "completed" })
 	})
 
 	t.Run("the worker follows worker.slots in settings.yaml", func(t *testing.T) {
-		require.Equal(t, 2.0, gauge(t, "http://"+workerAddr+"/metrics", "shelf_worker_slots"))
+		require.Equal(t, 2.0, servicetest.Gauge(t, "http://"+workerAddr+"/metrics", "shelf_worker_slots"))
 		writeSettings(t, settingsPath, library, 5)
-		waitFor(t, "shelf_worker_slots to become 5", func() bool {
-			return gauge(t, "http://"+workerAddr+"/metrics", "shelf_worker_slots") == 5
+		servicetest.WaitFor(t, deadline, "shelf_worker_slots to become 5", func() bool {
+			return servicetest.Gauge(t, "http://"+workerAddr+"/metrics", "shelf_worker_slots") == 5
 		})
 	})
 
 	t.Run("a file dropped in the library becomes a handle_file_added task", func(t *testing.T) {
 		path := filepath.Join(library, "Dropped Game [0100000000010000][v0].nsp")
 		require.NoError(t, os.WriteFile(path, []byte("not really a game"), 0o644))
-		waitFor(t, "handle_file_added for the file", func() bool {
+		servicetest.WaitFor(t, deadline, "handle_file_added for the file", func() bool {
 			for _, task := range api.tasks("/api/tasks?name=handle_file_added") {
 				if strings.Contains(string(task["args"]), filepath.Base(path)) {
 					return true
@@ -83,101 +78,18 @@ func TestThreeServicesShareOneQueue(t *testing.T) {
 
 	t.Run("SIGTERM hands a running task back and the worker exits 0", func(t *testing.T) {
 		id := api.enqueue(map[string]any{"name": "sleep", "args": map[string]any{"seconds": 30}})
-		waitFor(t, "the sleep task to run", func() bool { return api.taskStatus(id) == "running" })
-		require.NoError(t, worker.cmd.Process.Signal(syscall.SIGTERM))
+		servicetest.WaitFor(t, deadline, "the sleep task to run", func() bool { return api.taskStatus(id) == "running" })
+		require.NoError(t, worker.Signal(syscall.SIGTERM))
 		exited := make(chan error, 1)
-		go func() { exited <- worker.wait() }()
+		go func() { exited <- worker.Wait() }()
 		select {
 		case err := <-exited:
-			require.NoError(t, err, "the worker exits 0; its log:\n%s", worker.log())
+			require.NoError(t, err, "the worker exits 0; its log:\n%s", worker.Log())
 		case <-time.After(deadline):
-			t.Fatalf("the worker did not exit within %s of SIGTERM; its log:\n%s", deadline, worker.log())
+			t.Fatalf("the worker did not exit within %s of SIGTERM; its log:\n%s", deadline, worker.Log())
 		}
 		require.Equal(t, "pending", api.taskStatus(id), "the task goes back to the queue, not left running")
 	})
-}
-
-// buildBinaries builds the three services into a temporary folder. Only the api may be missing
-// from the tree (its package is written separately); then the test is skipped, saying so.
-func buildBinaries(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	root, err := filepath.Abs("../..")
-	require.NoError(t, err)
-	for _, name := range []string{"worker", "watcher", "api"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "shelf-"+name), "./services/"+name)
-		cmd.Dir = root
-		out, err := cmd.CombinedOutput()
-		if err != nil && name == "api" {
-			t.Skipf("skipped: the api binary does not build in this tree yet (needs shared/api):\n%s", out)
-		}
-		require.NoError(t, err, "building shelf-%s:\n%s", name, out)
-	}
-	return dir
-}
-
-// process is one running binary. Its output is kept for failure messages.
-type process struct {
-	cmd      *exec.Cmd
-	out      *syncBuffer
-	waitOnce sync.Once
-	waitErr  error
-}
-
-func startService(t *testing.T, bins, name string, env ...string) *process {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(bins, "shelf-"+name))
-	// The machine's SHELF_ variables must not leak into the services under test.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SHELF_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, env...)
-	s := &process{cmd: cmd, out: &syncBuffer{}}
-	cmd.Stdout, cmd.Stderr = s.out, s.out
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			done := make(chan struct{})
-			go func() { _ = s.wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				_ = cmd.Process.Kill()
-				<-done
-			}
-		}
-		if t.Failed() {
-			t.Logf("shelf-%s log:\n%s", name, s.log())
-		}
-	})
-	return s
-}
-
-func (s *process) wait() error {
-	s.waitOnce.Do(func() { s.waitErr = s.cmd.Wait() })
-	return s.waitErr
-}
-
-func (s *process) log() string { return s.out.String() }
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // writeSettings replaces settings.yaml in one rename, as editors do, so that no service reads it
@@ -190,62 +102,13 @@ func writeSettings(t *testing.T, path, library string, slots int) {
 	require.NoError(t, os.Rename(tmp, path))
 }
 
-// freeAddr returns a 127.0.0.1 address with a port nobody listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	end := time.Now().Add(deadline)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out after %s waiting for %s", deadline, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-var httpClient = &http.Client{Timeout: 10 * time.Second}
-
-func httpStatus(url string) int {
-	resp, err := httpClient.Get(url)
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode
-}
-
-// gauge scrapes url and returns the value of the gauge name (without labels).
-func gauge(t *testing.T, url, name string) float64 {
-	t.Helper()
-	resp, err := httpClient.Get(url)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	require.NoError(t, err)
-	family, ok := families[name]
-	require.True(t, ok, "%s not exported", name)
-	require.Equal(t, dto.MetricType_GAUGE, family.GetType())
-	require.Len(t, family.GetMetric(), 1)
-	return family.GetMetric()[0].GetGauge().GetValue()
-}
-
 // apiClient speaks to the REST API.
 type apiClient struct {
 	t    *testing.T
 	base string
 }
 
-func (c *apiClient) status(path string) int { return httpStatus(c.base + path) }
+func (c *apiClient) status(path string) int { return servicetest.HTTPStatus(c.base + path) }
 
 // do sends a request and decodes a 2xx JSON answer into v.
 func (c *apiClient) do(method, path string, body any, v any) {
@@ -259,7 +122,7 @@ func (c *apiClient) do(method, path string, body any, v any) {
 	req, err := http.NewRequest(method, c.base+path, r)
 	require.NoError(c.t, err)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := httpClient.Do(req)
+	resp, err := servicetest.Client.Do(req)
 	require.NoError(c.t, err)
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)

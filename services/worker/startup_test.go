@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
+	"github.com/shelfhq/shelf/shared/servicetest"
 	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/store"
 	"github.com/shelfhq/shelf/shared/storetest"
@@ -26,7 +27,7 @@ func TestWorkerStartDownloadsTheTitleDBAndScansAFreshLibrary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the worker binary; skipped with -short")
 	}
-	bins := buildBinaries(t)
+	bins := servicetest.Build(t)
 	base := t.TempDir()
 	data, library := filepath.Join(base, "data"), filepath.Join(base, "library")
 	require.NoError(t, os.MkdirAll(data, 0o755))
@@ -50,9 +51,9 @@ func TestWorkerStartDownloadsTheTitleDBAndScansAFreshLibrary(t *testing.T) {
 	db, err := store.Open(context.Background(), dsn, store.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close(db) })
-	startService(t, bins, "worker", "SHELF_DATA_DIR="+data, "SHELF_DATABASE_URL="+dsn, "SHELF_METRICS_ADDR="+freeAddr(t))
+	servicetest.Start(t, bins, "worker", "SHELF_DATA_DIR="+data, "SHELF_DATABASE_URL="+dsn, "SHELF_METRICS_ADDR="+servicetest.FreeAddr(t))
 
-	waitFor(t, "every file to be identified", func() bool {
+	servicetest.WaitFor(t, deadline, "every file to be identified", func() bool {
 		var n int64
 		require.NoError(t, db.Raw(`SELECT COUNT(*) FROM files WHERE identified`).Scan(&n).Error)
 		return n == int64(len(files))

@@ -1,0 +1,180 @@
+// Package servicetest builds shelf's service binaries and runs them as real
+// processes, for the tests that check the services together: on one data
+// folder, over HTTP, killed and restarted.
+package servicetest
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
+)
+
+// Build builds the named services (api, worker, watcher; all three when none
+// is named) of this tree into a temporary folder and returns the folder.
+func Build(t testing.TB, names ...string) string {
+	t.Helper()
+	if len(names) == 0 {
+		names = []string{"api", "worker", "watcher"}
+	}
+	root := workspaceRoot(t)
+	dir := t.TempDir()
+	for _, name := range names {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "shelf-"+name), "./services/"+name)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "building shelf-%s:\n%s", name, out)
+	}
+	return dir
+}
+
+// workspaceRoot is the folder holding go.work, above the test's folder.
+func workspaceRoot(t testing.TB) string {
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		require.NotEqual(t, dir, parent, "no go.work above the test's folder")
+		dir = parent
+	}
+}
+
+// Process is one running service binary. Its output is kept for failure
+// messages.
+type Process struct {
+	name     string
+	cmd      *exec.Cmd
+	out      *syncBuffer
+	waitOnce sync.Once
+	waitErr  error
+}
+
+// Start runs bins/shelf-<name> with env (and none of the machine's SHELF_
+// variables) until the test ends: then SIGTERM, and a kill after 30 s. When
+// the test failed, the process's output goes to the test log.
+func Start(t testing.TB, bins, name string, env ...string) *Process {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(bins, "shelf-"+name))
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SHELF_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
+	p := &Process{name: name, cmd: cmd, out: &syncBuffer{}}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	require.NoError(t, cmd.Start(), "starting shelf-%s", name)
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { _ = p.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+			}
+		}
+		if t.Failed() {
+			t.Logf("shelf-%s log:\n%s", name, p.Log())
+		}
+	})
+	return p
+}
+
+// Signal sends sig to the process.
+func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// Wait waits for the process to exit; any number of callers may wait.
+func (p *Process) Wait() error {
+	p.waitOnce.Do(func() { p.waitErr = p.cmd.Wait() })
+	return p.waitErr
+}
+
+// Log is what the process wrote so far.
+func (p *Process) Log() string { return p.out.String() }
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// FreeAddr returns a 127.0.0.1 address with a port nobody listens on now.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// WaitFor polls cond until it holds, failing the test after timeout. The
+// timeouts are generous: the tests check behaviour, not speed.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Client is the HTTP client of these tests.
+var Client = &http.Client{Timeout: 10 * time.Second}
+
+// HTTPStatus is the status of GET url, or 0 when nothing answers.
+func HTTPStatus(url string) int {
+	resp, err := Client.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Gauge scrapes the Prometheus page at url and returns the value of the
+// unlabelled gauge name.
+func Gauge(t testing.TB, url, name string) float64 {
+	t.Helper()
+	resp, err := Client.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	require.NoError(t, err)
+	family, ok := families[name]
+	require.True(t, ok, "%s not exported", name)
+	require.Len(t, family.GetMetric(), 1)
+	require.NotNil(t, family.GetMetric()[0].GetGauge(), "%s is not a gauge", name)
+	return family.GetMetric()[0].GetGauge().GetValue()
+}
