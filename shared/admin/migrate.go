@@ -65,8 +65,8 @@ func MigrateDB(ctx context.Context, from, to string, out io.Writer) (store.CopyR
 func ensureEmpty(ctx context.Context, db *gorm.DB) error {
 	var full []string
 	for _, table := range store.CopiedTables() {
-		var n int64
-		if err := db.WithContext(ctx).Raw("SELECT COUNT(*) FROM " + table).Scan(&n).Error; err != nil {
+		n, err := store.CountRows(ctx, db, table)
+		if err != nil {
 			return fmt.Errorf("counting %s: %w", table, err)
 		}
 		if n > 0 {
@@ -81,11 +81,12 @@ func ensureEmpty(ctx context.Context, db *gorm.DB) error {
 }
 
 func countBoth(ctx context.Context, src, dst *gorm.DB, table string) (int64, int64, error) {
-	var want, got int64
-	if err := src.WithContext(ctx).Raw("SELECT COUNT(*) FROM " + table).Scan(&want).Error; err != nil {
+	want, err := store.CountRows(ctx, src, table)
+	if err != nil {
 		return 0, 0, fmt.Errorf("counting %s in SQLite: %w", table, err)
 	}
-	if err := dst.WithContext(ctx).Raw("SELECT COUNT(*) FROM " + table).Scan(&got).Error; err != nil {
+	got, err := store.CountRows(ctx, dst, table)
+	if err != nil {
 		return 0, 0, fmt.Errorf("counting %s in PostgreSQL: %w", table, err)
 	}
 	return want, got, nil

@@ -22,6 +22,13 @@ var identityTables = map[string]bool{"tasks": true, "libraries": true, "files": 
 // CopiedTables lists the tables Copy moves, in the order it moves them.
 func CopiedTables() []string { return slices.Clone(copyOrder) }
 
+// CountRows counts the rows of table (one of CopiedTables).
+func CountRows(ctx context.Context, db *gorm.DB, table string) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Raw("SELECT COUNT(*) FROM " + table).Scan(&n).Error
+	return n, err
+}
+
 // CopyResult counts the rows copied per table.
 type CopyResult map[string]int
 
@@ -34,8 +41,8 @@ func Copy(ctx context.Context, src, dst *gorm.DB) (CopyResult, error) {
 	result := CopyResult{}
 	err := dst.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, table := range copyOrder {
-			var existing int64
-			if err := tx.Raw("SELECT COUNT(*) FROM " + table).Scan(&existing).Error; err != nil {
+			existing, err := CountRows(ctx, tx, table)
+			if err != nil {
 				return err
 			}
 			if existing > 0 {
