@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"path/filepath"
 
 	"github.com/gofiber/fiber/v2"
@@ -57,8 +56,8 @@ func (s *server) previewSettings(c *fiber.Ctx) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
-	if !json.Valid(body) || !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
-		return newError(fiber.StatusBadRequest, codeInvalidJSON, "the request body must be a JSON object")
+	if err := requireJSONObject(body); err != nil {
+		return err
 	}
 	next, err := settings.Merge(s.set.Current(), body)
 	if err != nil {

@@ -30,6 +30,15 @@ func decodeBody(body []byte, v any) error {
 	return nil
 }
 
+// requireJSONObject checks a body that is passed on as it is (a settings patch): the settings
+// package would report bad syntax as a document error, and the API's contract is a 400.
+func requireJSONObject(body []byte) error {
+	if !json.Valid(body) || !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
+		return newError(fiber.StatusBadRequest, codeInvalidJSON, "the request body must be a JSON object")
+	}
+	return nil
+}
+
 func jsonError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {

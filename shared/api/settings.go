@@ -1,9 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -22,9 +20,8 @@ func (s *server) getSettings(c *fiber.Ctx) error {
 // settings now in force. Every service sees the change through its own watch of the file.
 func (s *server) putSettings(c *fiber.Ctx) error {
 	body := c.Body()
-	// The settings package reports bad syntax as a document error; the API's contract is a 400.
-	if !json.Valid(body) || !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
-		return newError(fiber.StatusBadRequest, codeInvalidJSON, "the request body must be a JSON object")
+	if err := requireJSONObject(body); err != nil {
+		return err
 	}
 	before := s.set.Current().Library.Paths
 	next, err := s.set.Update(body)
