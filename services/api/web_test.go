@@ -48,8 +48,7 @@ func TestWebUIInABrowser(t *testing.T) {
 	data, library := filepath.Join(base, "data"), filepath.Join(base, "library")
 	require.NoError(t, os.MkdirAll(data, 0o755))
 	writeSampleLibrary(t, library)
-	settingsYAML := fmt.Sprintf("library:\n  paths:\n    - %q\nworker:\n  slots: 2\n", library)
-	require.NoError(t, os.WriteFile(filepath.Join(data, "settings.yaml"), []byte(settingsYAML), 0o644))
+	servicetest.WriteSettings(t, filepath.Join(data, "settings.yaml"), library, 2)
 
 	env := []string{"SHELF_DATA_DIR=" + data, "SHELF_DATABASE_URL=" + storetest.NewDSN(t)}
 	apiAddr, workerAddr := servicetest.FreeAddr(t), servicetest.FreeAddr(t)

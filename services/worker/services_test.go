@@ -37,7 +37,7 @@ func TestThreeServicesShareOneQueue(t *testing.T) {
 	require.NoError(t, os.MkdirAll(data, 0o755))
 	require.NoError(t, os.MkdirAll(library, 0o755))
 	settingsPath := filepath.Join(data, "settings.yaml")
-	writeSettings(t, settingsPath, library, 2)
+	servicetest.WriteSettings(t, settingsPath, library, 2)
 
 	env := []string{"SHELF_DATA_DIR=" + data, "SHELF_DATABASE_URL=" + storetest.NewDSN(t), "SHELF_LOG_LEVEL=debug"}
 	apiAddr, workerAddr, watcherAddr := servicetest.FreeAddr(t), servicetest.FreeAddr(t), servicetest.FreeAddr(t)
@@ -57,7 +57,7 @@ func TestThreeServicesShareOneQueue(t *testing.T) {
 
 	t.Run("the worker follows worker.slots in settings.yaml", func(t *testing.T) {
 		require.Equal(t, 2.0, servicetest.Gauge(t, "http://"+workerAddr+"/metrics", "shelf_worker_slots"))
-		writeSettings(t, settingsPath, library, 5)
+		servicetest.WriteSettings(t, settingsPath, library, 5)
 		servicetest.WaitFor(t, deadline, "shelf_worker_slots to become 5", func() bool {
 			return servicetest.Gauge(t, "http://"+workerAddr+"/metrics", "shelf_worker_slots") == 5
 		})
@@ -90,16 +90,6 @@ func TestThreeServicesShareOneQueue(t *testing.T) {
 		}
 		require.Equal(t, "pending", api.taskStatus(id), "the task goes back to the queue, not left running")
 	})
-}
-
-// writeSettings replaces settings.yaml in one rename, as editors do, so that no service reads it
-// half written.
-func writeSettings(t *testing.T, path, library string, slots int) {
-	t.Helper()
-	content := fmt.Sprintf("library:\n  paths:\n    - %q\nworker:\n  slots: %d\n", library, slots)
-	tmp := path + ".tmp"
-	require.NoError(t, os.WriteFile(tmp, []byte(content), 0o644))
-	require.NoError(t, os.Rename(tmp, path))
 }
 
 // apiClient speaks to the REST API.

@@ -5,6 +5,7 @@ package servicetest
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -124,6 +125,17 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// WriteSettings replaces the settings.yaml at path with one naming library as the only library
+// folder and slots worker slots, in one rename as editors do, so that no service reads it half
+// written.
+func WriteSettings(t testing.TB, path, library string, slots int) {
+	t.Helper()
+	content := fmt.Sprintf("library:\n  paths:\n    - %q\nworker:\n  slots: %d\n", library, slots)
+	tmp := path + ".tmp"
+	require.NoError(t, os.WriteFile(tmp, []byte(content), 0o644))
+	require.NoError(t, os.Rename(tmp, path))
 }
 
 // FreeAddr returns a 127.0.0.1 address with a port nobody listens on now.
