@@ -156,6 +156,14 @@ func readMetaNCA(g region, ks *keys.Set, headerKey *nxcrypto.XTS) (*cnmt, error)
 	if err != nil {
 		return nil, err
 	}
+	var magic [4]byte
+	if err := pfs.read(magic[:], 0, "meta NCA PFS0"); err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(magic[:], magicPFS0) {
+		return nil, fmt.Errorf("%w: meta NCA section does not decrypt to a PFS0 (a wrong %s or key source?)",
+			ErrCorrupt, keys.MasterKeyName(h.masterKeyGeneration()))
+	}
 	files, err := readPFS0(pfs)
 	if err != nil {
 		return nil, fmt.Errorf("meta NCA: %w", err)
