@@ -55,6 +55,9 @@ func (g region) bytes(off, n, limit int64, what string) ([]byte, error) {
 	if n < 0 || n > limit {
 		return nil, fmt.Errorf("%w: %s of %d bytes (at most %d)", ErrCorrupt, what, n, limit)
 	}
+	if off < 0 || off > g.size || n > g.size-off {
+		return nil, fmt.Errorf("%w: %s at %#x+%#x outside its %#x-byte container", ErrTruncated, what, off, n, g.size)
+	}
 	p := make([]byte, n)
 	if err := g.read(p, off, what); err != nil {
 		return nil, err
