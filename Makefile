@@ -50,6 +50,7 @@ soak:
 ## bench: the figures in docs/BENCHMARKS.md
 bench:
 	$(GO) run ./shared/cmd/queuebench
+	$(GO) run ./shared/cmd/identifybench
 
 ## lint: gofmt, go vet, staticcheck, govulncheck (known vulnerabilities in code shelf calls;
 ## VULNDB=file:///path uses a local copy of the database, e.g. where vuln.go.dev is unreachable)
