@@ -45,8 +45,8 @@ func (s *server) getTitle(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var apps []catalog.App
-	if err := db.Where("title_id = ?", id).Order("type, app_id, version").Find(&apps).Error; err != nil {
+	apps, err := catalog.AppsOfTitle(db, id)
+	if err != nil {
 		return err
 	}
 	out := titleResponse{Title: titleView{TitleID: t.TitleID, Name: t.Name, IconURL: t.IconURL,
@@ -87,19 +87,16 @@ func (s *server) listFiles(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := s.db.WithContext(c.UserContext()).Order("id DESC").Limit(limit + 1)
+	var unidentifiedOnly bool
 	switch c.Query("unidentified") {
 	case "", "false":
 	case "true":
-		q = q.Where("identified = FALSE")
+		unidentifiedOnly = true
 	default:
 		return invalidField("unidentified", "must be true or false, got %q", c.Query("unidentified"))
 	}
-	if cursor > 0 {
-		q = q.Where("id < ?", cursor)
-	}
-	var files []catalog.File
-	if err := q.Find(&files).Error; err != nil {
+	files, err := catalog.FilesPage(s.db.WithContext(c.UserContext()), cursor, limit+1, unidentifiedOnly)
+	if err != nil {
 		return err
 	}
 	return c.JSON(filePage(files, limit))

@@ -73,7 +73,7 @@ func (s *server) scanLibrary(c *fiber.Ctx) error {
 	}
 	tasks := make([]queue.Task, 0, len(paths))
 	for _, p := range paths {
-		t, err := s.enqueueLibraryTask(c.UserContext(), pipeline.ScanLibrary, p)
+		t, err := s.enqueueLibraryTask(c.UserContext(), pipeline.ScanLibraryArgs{LibraryPath: p})
 		if err != nil {
 			return err
 		}

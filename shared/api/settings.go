@@ -39,14 +39,14 @@ func (s *server) putSettings(c *fiber.Ctx) error {
 func (s *server) enqueueLibraryChanges(ctx context.Context, before, after []string) error {
 	for _, p := range after {
 		if !slices.Contains(before, p) {
-			if _, err := s.enqueueLibraryTask(ctx, pipeline.ScanLibrary, p); err != nil {
+			if _, err := s.enqueueLibraryTask(ctx, pipeline.ScanLibraryArgs{LibraryPath: p}); err != nil {
 				return err
 			}
 		}
 	}
 	for _, p := range before {
 		if !slices.Contains(after, p) {
-			if _, err := s.enqueueLibraryTask(ctx, pipeline.RemoveLibrary, p); err != nil {
+			if _, err := s.enqueueLibraryTask(ctx, pipeline.RemoveLibraryArgs{LibraryPath: p}); err != nil {
 				return err
 			}
 		}
@@ -54,17 +54,13 @@ func (s *server) enqueueLibraryChanges(ctx context.Context, before, after []stri
 	return nil
 }
 
-// libraryArgs are the args of the pipeline's per-library tasks.
-type libraryArgs struct {
-	LibraryPath string `json:"library_path"`
-}
-
-func (s *server) enqueueLibraryTask(ctx context.Context, name, path string) (queue.Task, error) {
-	res, err := s.q.Enqueue(ctx, queue.Params{Name: name, Args: libraryArgs{LibraryPath: path}})
+// enqueueLibraryTask enqueues one of the pipeline's per-library tasks.
+func (s *server) enqueueLibraryTask(ctx context.Context, args queue.Args) (queue.Task, error) {
+	res, err := s.q.Enqueue(ctx, queue.NewParams(args))
 	if err != nil {
-		return queue.Task{}, fmt.Errorf("enqueueing %s for %s: %w", name, path, err)
+		return queue.Task{}, fmt.Errorf("enqueueing %s %+v: %w", args.Kind(), args, err)
 	}
-	s.log.Info("library task enqueued", "task_id", res.Task.ID, "task", name, "library_path", path,
+	s.log.Info("library task enqueued", "task_id", res.Task.ID, "task_name", args.Kind(), "args", args,
 		"deduplicated", res.Deduplicated)
 	return res.Task, nil
 }

@@ -24,8 +24,7 @@ type shopEntry struct {
 // shopIndex lists every catalog file in the format Tinfoil reads: "files" with a download URL
 // and a size, and "success", the message it shows on loading the shop.
 func (s *server) shopIndex(c *fiber.Ctx) error {
-	var files []catalog.File
-	err := s.db.WithContext(c.UserContext()).Select("id", "name", "size").Order("name, id").Find(&files).Error
+	files, err := catalog.FilesByName(s.db.WithContext(c.UserContext()))
 	if err != nil {
 		return err
 	}

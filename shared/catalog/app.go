@@ -94,3 +94,73 @@ func refreshOwnership(tx *gorm.DB, appRowIDs []int64) error {
 			WHERE id IN ?`, part).Error
 	})
 }
+
+// AppsOfTitle lists every app known of a title, owned or not, by type, app
+// id and version.
+func AppsOfTitle(db *gorm.DB, titleID string) ([]App, error) {
+	var apps []App
+	if err := db.Where("title_id = ?", titleID).Order("type, app_id, version").Find(&apps).Error; err != nil {
+		return nil, fmt.Errorf("listing apps of title %s: %w", titleID, err)
+	}
+	return apps, nil
+}
+
+// AllApps lists every app by title, app id and version.
+func AllApps(db *gorm.DB) ([]App, error) {
+	var apps []App
+	if err := db.Order("title_id, app_id, version").Find(&apps).Error; err != nil {
+		return nil, fmt.Errorf("listing apps: %w", err)
+	}
+	return apps, nil
+}
+
+// OwnedTitleIDs lists the ids of the titles some file holds an app of.
+func OwnedTitleIDs(db *gorm.DB) ([]string, error) {
+	var ids []string
+	if err := db.Model(&App{}).Where("owned = TRUE").Distinct("title_id").
+		Order("title_id").Pluck("title_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("listing owned titles: %w", err)
+	}
+	return ids, nil
+}
+
+// AppsByFile maps each identified file (of one library, or of all when
+// libraryID is 0) to the apps it holds, by app id and version.
+func AppsByFile(db *gorm.DB, libraryID int64) (map[int64][]App, error) {
+	var rows []struct {
+		FileID int64
+		App
+	}
+	q := `SELECT fa.file_id, a.id, a.app_id, a.version, a.type, a.owned, a.title_id FROM file_apps fa JOIN apps a ON a.id = fa.app_id`
+	var args []any
+	if libraryID != 0 {
+		q += ` JOIN files f ON f.id = fa.file_id WHERE f.library_id = ?`
+		args = append(args, libraryID)
+	}
+	if err := db.Raw(q+` ORDER BY fa.file_id, a.app_id, a.version`, args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("reading the apps of library %d's files: %w", libraryID, err)
+	}
+	out := map[int64][]App{}
+	for _, r := range rows {
+		out[r.FileID] = append(out[r.FileID], r.App)
+	}
+	return out, nil
+}
+
+// PathsByApp maps each app row id to the paths of the files holding it, by
+// path.
+func PathsByApp(db *gorm.DB) (map[int64][]string, error) {
+	var links []struct {
+		AppID int64
+		Path  string
+	}
+	if err := db.Raw(`SELECT fa.app_id, f.path FROM file_apps fa JOIN files f ON f.id = fa.file_id
+		ORDER BY f.path`).Scan(&links).Error; err != nil {
+		return nil, fmt.Errorf("reading the files of apps: %w", err)
+	}
+	out := map[int64][]string{}
+	for _, l := range links {
+		out[l.AppID] = append(out[l.AppID], l.Path)
+	}
+	return out, nil
+}

@@ -41,3 +41,59 @@ func ConsumeIgnoredEvent(db *gorm.DB, path string) (bool, error) {
 	}
 	return ignored, nil
 }
+
+// OrganizerMoving reports whether an unexpired ignored event records a move
+// from src to dest (an empty src or dest matches any).
+func OrganizerMoving(db *gorm.DB, src, dest string) (bool, error) {
+	var ours bool
+	err := db.Raw(`SELECT EXISTS (SELECT 1 FROM ignored_events WHERE expires_at > ?
+		AND (? = '' OR src = ?) AND (? = '' OR dest = ?))`,
+		now(), src, src, dest, dest).Scan(&ours).Error
+	if err != nil {
+		return false, fmt.Errorf("checking organizer moves: %w", err)
+	}
+	return ours, nil
+}
+
+// EarlierDestinations lists where organizer moves of src were going, newest
+// first, expired or not.
+func EarlierDestinations(db *gorm.DB, src string) ([]string, error) {
+	var dests []string
+	err := db.Model(&IgnoredEvent{}).Where("src = ? AND dest <> src", filepath.Clean(src)).
+		Order("id DESC").Pluck("dest", &dests).Error
+	if err != nil {
+		return nil, fmt.Errorf("reading organizer moves of %s: %w", src, err)
+	}
+	return dests, nil
+}
+
+// MovesInProgress is the set of paths the organizer is moving away from now
+// (unexpired ignored events).
+func MovesInProgress(db *gorm.DB) (map[string]bool, error) {
+	var srcs []string
+	if err := db.Model(&IgnoredEvent{}).Where("expires_at > ?", now()).Pluck("src", &srcs).Error; err != nil {
+		return nil, fmt.Errorf("reading organizer moves: %w", err)
+	}
+	out := make(map[string]bool, len(srcs))
+	for _, s := range srcs {
+		out[s] = true
+	}
+	return out, nil
+}
+
+// MoveJournal records the organizer's moves in ignored_events: the journal
+// that organize.Place reads to finish or find an interrupted move, and that
+// tells the watcher, in whatever process, that the move is not a user's.
+type MoveJournal struct {
+	DB *gorm.DB
+	// TTL is how long the events of an announced move are ignored.
+	TTL time.Duration
+}
+
+// Announce records that a move from src to dest is about to happen.
+func (j MoveJournal) Announce(src, dest string) error { return AddIgnoredEvent(j.DB, src, dest, j.TTL) }
+
+// EarlierDestinations lists where earlier moves of src were going.
+func (j MoveJournal) EarlierDestinations(src string) ([]string, error) {
+	return EarlierDestinations(j.DB, src)
+}

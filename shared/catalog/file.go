@@ -174,3 +174,64 @@ func MoveFile(db *gorm.DB, fileID int64, newPath string) (File, error) {
 	}
 	return f, nil
 }
+
+// FilesByName lists every file by name (then id): the shop's listing.
+func FilesByName(db *gorm.DB) ([]File, error) {
+	var files []File
+	if err := db.Order("name, id").Find(&files).Error; err != nil {
+		return nil, fmt.Errorf("listing files: %w", err)
+	}
+	return files, nil
+}
+
+// FilesPage lists up to limit files newest first (by id), those with an id
+// below before when before > 0, only the unidentified ones when asked.
+func FilesPage(db *gorm.DB, before int64, limit int, unidentifiedOnly bool) ([]File, error) {
+	q := db.Order("id DESC").Limit(limit)
+	if unidentifiedOnly {
+		q = q.Where("identified = FALSE")
+	}
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	var files []File
+	if err := q.Find(&files).Error; err != nil {
+		return nil, fmt.Errorf("listing files: %w", err)
+	}
+	return files, nil
+}
+
+// Unidentified is a file that could not be identified, and why.
+type Unidentified struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
+}
+
+// UnidentifiedByPath lists the files not identified, by path, with the
+// reason of their last failure.
+func UnidentifiedByPath(db *gorm.DB) ([]Unidentified, error) {
+	var out []Unidentified
+	if err := db.Model(&File{}).Where("identified = FALSE").Order("path").
+		Select("path, identification_error AS error").Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("listing unidentified files: %w", err)
+	}
+	return out, nil
+}
+
+// RecordMove points the file's row at path, where the organizer moved it. A
+// row another task created for path meanwhile (a scan or file event that saw
+// the moved file) describes the same file and goes.
+func RecordMove(db *gorm.DB, fileID int64, path string) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		other, err := FileByPath(tx, path)
+		if err == nil && other.ID != fileID {
+			if err := DeleteFile(tx, other.ID); err != nil {
+				return err
+			}
+		} else if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		_, err = MoveFile(tx, fileID, path)
+		return err
+	})
+}

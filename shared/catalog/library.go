@@ -19,11 +19,7 @@ func EnsureLibrary(db *gorm.DB, path string) (Library, error) {
 	if err := db.Exec(`INSERT INTO libraries (path) VALUES (?) ON CONFLICT (path) DO NOTHING`, path).Error; err != nil {
 		return Library{}, fmt.Errorf("ensuring library %s: %w", path, err)
 	}
-	var lib Library
-	if err := db.Where("path = ?", path).Take(&lib).Error; err != nil {
-		return Library{}, fmt.Errorf("ensuring library %s: %w", path, err)
-	}
-	return lib, nil
+	return LibraryByPath(db, path)
 }
 
 // Libraries lists every library by path.
@@ -80,4 +76,26 @@ func RemoveLibrary(db *gorm.DB, path string) error {
 		return fmt.Errorf("removing library %s: %w", path, err)
 	}
 	return nil
+}
+
+// LibraryByPath returns the library at path (absolute, compared cleaned).
+func LibraryByPath(db *gorm.DB, path string) (Library, error) {
+	return takeLibrary(db, "path = ?", filepath.Clean(path))
+}
+
+// LibraryByID returns the library with id.
+func LibraryByID(db *gorm.DB, id int64) (Library, error) {
+	return takeLibrary(db, "id = ?", id)
+}
+
+func takeLibrary(db *gorm.DB, where string, key any) (Library, error) {
+	var lib Library
+	err := db.Where(where, key).Take(&lib).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Library{}, fmt.Errorf("library %v: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return Library{}, fmt.Errorf("reading library %v: %w", key, err)
+	}
+	return lib, nil
 }

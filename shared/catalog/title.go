@@ -117,3 +117,21 @@ func DeleteTitlesWithNothingOwned(db *gorm.DB) (int64, error) {
 	}
 	return deleted, nil
 }
+
+// TitleIDs lists the ids of every title of the catalog.
+func TitleIDs(db *gorm.DB) ([]string, error) {
+	var ids []string
+	if err := db.Model(&Title{}).Order("title_id").Pluck("title_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("listing titles: %w", err)
+	}
+	return ids, nil
+}
+
+// Titles lists every title by name, then id.
+func Titles(db *gorm.DB) ([]Title, error) {
+	var titles []Title
+	if err := db.Order("name, title_id").Find(&titles).Error; err != nil {
+		return nil, fmt.Errorf("reading titles: %w", err)
+	}
+	return titles, nil
+}

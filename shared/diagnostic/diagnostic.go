@@ -27,11 +27,12 @@ const maxFanout = 1_000_000
 
 // Register adds the diagnostic tasks to reg.
 func Register(reg *queue.Registry) {
+	// echo takes any object, so its args have no type.
 	reg.Register(queue.Definition{Name: Echo, Handler: echo})
-	reg.Register(queue.Definition{Name: Sleep, Handler: sleep})
-	reg.Register(queue.Definition{Name: Fail, Handler: fail})
-	reg.Register(queue.Definition{Name: Fanout, Handler: fanout, Continuation: FanoutDone})
-	reg.Register(queue.Definition{Name: FanoutDone, Handler: fanoutDone})
+	reg.Register(queue.Define(sleep))
+	reg.Register(queue.Define(fail))
+	reg.Register(queue.Define(fanout, queue.Definition{Continuation: FanoutDone}))
+	reg.Register(queue.DefineContinuation(FanoutDone, fanoutDone))
 }
 
 // echo returns its args as its result.
@@ -44,12 +45,10 @@ type SleepArgs struct {
 	Seconds float64 `json:"seconds"`
 }
 
+func (SleepArgs) Kind() string { return Sleep }
+
 // sleep waits, and stops early when cancelled.
-func sleep(ctx context.Context, job *queue.Job) error {
-	var a SleepArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func sleep(ctx context.Context, job *queue.Job, a SleepArgs) error {
 	if a.Seconds < 0 || a.Seconds > 86400 {
 		return queue.Permanent(fmt.Errorf("sleep: seconds must be between 0 and 86400, got %g", a.Seconds))
 	}
@@ -59,8 +58,13 @@ func sleep(ctx context.Context, job *queue.Job) error {
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	case <-t.C:
-		return job.SetResult(map[string]float64{"slept_seconds": a.Seconds})
+		return job.SetResult(SleepResult{SleptSeconds: a.Seconds})
 	}
+}
+
+// SleepResult is sleep's result.
+type SleepResult struct {
+	SleptSeconds float64 `json:"slept_seconds"`
 }
 
 // FailArgs are fail's args.
@@ -69,12 +73,10 @@ type FailArgs struct {
 	Permanent bool   `json:"permanent"`
 }
 
+func (FailArgs) Kind() string { return Fail }
+
 // fail fails with the given message, permanently if asked.
-func fail(_ context.Context, job *queue.Job) error {
-	var a FailArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func fail(_ context.Context, _ *queue.Job, a FailArgs) error {
 	if a.Message == "" {
 		a.Message = "failed on purpose"
 	}
@@ -94,12 +96,10 @@ type FanoutArgs struct {
 	} `json:"child"`
 }
 
+func (FanoutArgs) Kind() string { return Fanout }
+
 // fanout creates n children; its continuation records how they ended.
-func fanout(ctx context.Context, job *queue.Job) error {
-	var a FanoutArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func fanout(ctx context.Context, job *queue.Job, a FanoutArgs) error {
 	if a.Children < 0 || a.Children > maxFanout {
 		return queue.Permanent(fmt.Errorf("fanout: children must be between 0 and %d, got %d", maxFanout, a.Children))
 	}
@@ -120,14 +120,21 @@ func fanout(ctx context.Context, job *queue.Job) error {
 			return err
 		}
 	}
-	return job.SetResult(map[string]int{"spawned": a.Children})
+	return job.SetResult(FanoutResult{Spawned: a.Children})
+}
+
+// FanoutResult is fanout's result.
+type FanoutResult struct {
+	Spawned int `json:"spawned"`
 }
 
 // fanoutDone records the fan-out's counts as its result.
-func fanoutDone(_ context.Context, job *queue.Job) error {
-	var a queue.ContinuationArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
-	return job.SetResult(map[string]any{"parent_id": a.ParentID, "children": a.Children})
+func fanoutDone(_ context.Context, job *queue.Job, c queue.Continued[FanoutArgs]) error {
+	return job.SetResult(FanoutDoneResult{ParentID: c.ParentID, Children: c.Children})
+}
+
+// FanoutDoneResult is fanout_done's result.
+type FanoutDoneResult struct {
+	ParentID int64          `json:"parent_id"`
+	Children queue.Children `json:"children"`
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -23,6 +24,16 @@ const partialMarker = ".partial-"
 // killed; scanners skip such files and may delete them.
 func IsPartial(name string) bool {
 	return strings.Contains(filepath.Base(name), partialMarker)
+}
+
+// GameExtensions are the file types a library holds, in lower case.
+var GameExtensions = []string{".nsp", ".nsz", ".xci", ".xcz"}
+
+// IsGameFile reports whether name is a game file shelf manages: one of
+// GameExtensions in any case, and not the leftover of an interrupted copy.
+// Scans and the watcher both use it, so they agree on what a library holds.
+func IsGameFile(name string) bool {
+	return slices.Contains(GameExtensions, strings.ToLower(filepath.Ext(name))) && !IsPartial(name)
 }
 
 // FreePath returns path if nothing exists there, otherwise the first free

@@ -13,22 +13,6 @@ import (
 	"github.com/shelfhq/shelf/shared/settings"
 )
 
-// ErrNoLibraries is returned by ScanAll when settings list no library folder.
-var ErrNoLibraries = errors.New("no library folder in settings (library.paths)")
-
-// ScanAll starts the full chain (see the package doc) by enqueueing
-// update_titledb. A pending update_titledb absorbs the request, so asking
-// twice before the chain starts runs it once.
-func ScanAll(ctx context.Context, q *queue.Queue, s settings.Settings) error {
-	if len(s.Library.Paths) == 0 {
-		return ErrNoLibraries
-	}
-	if _, err := q.Enqueue(ctx, queue.Params{Name: UpdateTitleDB}); err != nil {
-		return fmt.Errorf("starting a full scan: %w", err)
-	}
-	return nil
-}
-
 // startupQuiet is how recently a chain must have started for Startup to
 // leave it at that.
 const startupQuiet = 10 * time.Minute
@@ -64,7 +48,7 @@ func Startup(ctx context.Context, q *queue.Queue, s settings.Settings) error {
 			return nil
 		}
 	}
-	if _, err := q.Enqueue(ctx, queue.Params{Name: UpdateTitleDB}); err != nil {
+	if _, err := q.Enqueue(ctx, queue.NewParams(UpdateTitleDBArgs{})); err != nil {
 		return fmt.Errorf("startup: %w", err)
 	}
 	return nil
@@ -73,7 +57,8 @@ func Startup(ctx context.Context, q *queue.Queue, s settings.Settings) error {
 // follow enqueues the next step of a chain from job. The unique key makes a
 // retried job find the follow-up its earlier attempt queued; the default
 // dedup key merges it with the same step of another chain while pending.
-func follow(ctx context.Context, job *queue.Job, name string, args any) error {
+func follow(ctx context.Context, job *queue.Job, args queue.Args) error {
+	name := args.Kind()
 	canonical, err := queue.CanonicalArgs(args)
 	if err != nil {
 		return fmt.Errorf("enqueueing %s after %s: %w", name, job.Task.Name, err)
@@ -88,9 +73,9 @@ func follow(ctx context.Context, job *queue.Job, name string, args any) error {
 
 // enqueue adds a follow-up that is not a chain step (per file or per
 // title); its default dedup key merges repeats while one is pending.
-func enqueue(ctx context.Context, job *queue.Job, name string, args any) error {
-	if _, err := job.Queue().Enqueue(ctx, queue.Params{Name: name, Args: args}); err != nil {
-		return fmt.Errorf("enqueueing %s after %s: %w", name, job.Task.Name, err)
+func enqueue(ctx context.Context, job *queue.Job, args queue.Args) error {
+	if _, err := job.Queue().Enqueue(ctx, queue.NewParams(args)); err != nil {
+		return fmt.Errorf("enqueueing %s after %s: %w", args.Kind(), job.Task.Name, err)
 	}
 	return nil
 }
@@ -113,9 +98,17 @@ const generateKey = "generate_library"
 //   - A generate_library already running does not absorb the request (the
 //     queue's rule): a new pending one is queued behind it, so a change made
 //     while the index is being written is never left out of it.
+//
+// generateParams enqueue generate_library due in delay under its fixed key.
+func generateParams(delay time.Duration) queue.Params {
+	p := queue.NewParams(GenerateLibraryArgs{})
+	p.Delay, p.DedupKey = delay, generateKey
+	return p
+}
+
 func requestIndex(ctx context.Context, q *queue.Queue, delay, maxWait time.Duration) error {
 	for range 5 {
-		res, err := q.Enqueue(ctx, queue.Params{Name: GenerateLibrary, Delay: delay, DedupKey: generateKey})
+		res, err := q.Enqueue(ctx, generateParams(delay))
 		if err != nil {
 			return fmt.Errorf("requesting the library index: %w", err)
 		}

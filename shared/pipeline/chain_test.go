@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -34,12 +33,12 @@ func organizerOn(s *settings.Settings) {
 	s.Library.Management.Organizer.RemoveEmptyFolders = true
 }
 
-func TestScanAllRunsTheChainOnceAndOrganizesTheSampleLibrary(t *testing.T) {
+func TestTheChainRunsOnceAndOrganizesTheSampleLibrary(t *testing.T) {
 	b := setup(t, organizerOn)
 	files := b.writeSample(t)
 
-	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()))
-	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()), "a second request merges with the pending one")
+	require.NoError(t, b.startChain())
+	require.NoError(t, b.startChain(), "a second request merges with the pending one")
 	// Started after both requests: a worker that has already claimed the first (PostgreSQL's
 	// NOTIFY wakes one within a millisecond) rightly queues the second as a follow-up.
 	b.startPool(t)
@@ -57,7 +56,7 @@ func TestTwoWorkerProcessesRunTheChainOnce(t *testing.T) {
 	files := b.writeSample(t)
 	procs := []*proc{startWorker(t, b), startWorker(t, b)}
 
-	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()))
+	require.NoError(t, b.startChain())
 	b.waitIdle(t)
 	for _, p := range procs {
 		p.stop(t)
@@ -76,7 +75,7 @@ func assertOrganized(t *testing.T, b *bundle, files []pipelinetest.File) {
 	for _, f := range files {
 		original := filepath.Join(b.lib, filepath.FromSlash(f.Path))
 		switch {
-		case !isGameFile(f.Path):
+		case !organize.IsGameFile(f.Path):
 			require.FileExists(t, original, "files that are not games stay")
 			_, err := catalog.FileByPath(b.db, original)
 			require.ErrorIs(t, err, catalog.ErrNotFound, "and are not recorded")
@@ -189,7 +188,7 @@ func TestKilledWorkerDuringOrganizeLosesNoFile(t *testing.T) {
 	victim := startWorker(t, b, lease, "SHELF_TEST_SLOW_MOVE=50ms")
 	survivor := startWorker(t, b, lease, "SHELF_TEST_SLOW_MOVE=5ms")
 
-	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()))
+	require.NoError(t, b.startChain())
 	waitFor(t, "the victim to be organizing", func() bool {
 		return count(t, b.db, `SELECT COUNT(*) FROM tasks WHERE name = ? AND status = 'completed'`, OrganizeFile) >= 20 &&
 			count(t, b.db, `SELECT COUNT(*) FROM tasks WHERE name = ? AND status = 'running' AND worker LIKE ?`,

@@ -24,24 +24,21 @@ func TestTasksOnlyTouchConfiguredLibraryFolders(t *testing.T) {
 	require.NoError(t, err)
 	b.startPool(t)
 
-	for _, tc := range []struct {
-		name string
-		args map[string]any
-	}{
-		{ScanLibrary, map[string]any{"library_path": outside}},
-		{ScanLibrary, map[string]any{"library_path": b.lib + "/.."}},
-		{AddFile, map[string]any{"library_path": outside, "filepath": game}},
-		{HandleFileAdded, map[string]any{"library_path": outside, "filepath": game}},
-		{HandleFileMoved, map[string]any{"library_path": outside, "src": game, "dest": game + ".moved"}},
-		{HandleFileDeleted, map[string]any{"library_path": outside, "filepath": game}},
-		{OrganizeLibrary, map[string]any{"library_path": outside}},
-		{IdentifyLibrary, map[string]any{"library_path": outside}},
-		{AddFile, map[string]any{"library_path": b.lib, "filepath": game}},
-		{HandleFileAdded, map[string]any{"library_path": b.lib, "filepath": climb}},
+	for _, args := range []queue.Args{
+		ScanLibraryArgs{LibraryPath: outside},
+		ScanLibraryArgs{LibraryPath: b.lib + "/.."},
+		AddFileArgs{LibraryPath: outside, Filepath: game},
+		HandleFileAddedArgs{LibraryPath: outside, Filepath: game},
+		HandleFileMovedArgs{LibraryPath: outside, Src: game, Dest: game + ".moved"},
+		HandleFileDeletedArgs{LibraryPath: outside, Filepath: game},
+		OrganizeLibraryArgs{LibraryPath: outside},
+		IdentifyLibraryArgs{LibraryPath: outside},
+		AddFileArgs{LibraryPath: b.lib, Filepath: game},
+		HandleFileAddedArgs{LibraryPath: b.lib, Filepath: climb},
 	} {
-		task := b.run(t, tc.name, tc.args)
-		require.Equal(t, queue.StatusFailed, task.Status, "%s %v", tc.name, tc.args)
-		require.Equal(t, 1, task.Attempts, "%s %v: refused for good, not retried", tc.name, tc.args)
+		task := b.run(t, args)
+		require.Equal(t, queue.StatusFailed, task.Status, "%s %+v", args.Kind(), args)
+		require.Equal(t, 1, task.Attempts, "%s %+v: refused for good, not retried", args.Kind(), args)
 	}
 	_, err = os.Stat(game)
 	require.NoError(t, err, "the file outside is where it was")
@@ -66,6 +63,6 @@ func TestANewlyAddedLibraryIsScannedBeforeTheReload(t *testing.T) {
 	require.NotContains(t, b.mgr.Current().Library.Paths, added)
 	b.startPool(t)
 
-	task := b.run(t, ScanLibrary, libraryArgs{LibraryPath: added})
+	task := b.run(t, ScanLibraryArgs{LibraryPath: added})
 	require.Equal(t, queue.StatusCompleted, task.Status, task.Error)
 }

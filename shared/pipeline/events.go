@@ -3,14 +3,13 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/queue"
 )
 
@@ -18,28 +17,35 @@ import (
 // for one path whatever happened in between (events arrive late, twice or
 // out of order), then asks for a debounced generate_library.
 
-type movedArgs struct {
-	LibraryPath string `json:"library_path"`
-	Src         string `json:"src"`
-	Dest        string `json:"dest"`
-}
-
 // handleFileAdded records a new or changed file; a new or changed one is
 // identified (and then organized, when the organizer is on).
-func (t *tasks) handleFileAdded(ctx context.Context, job *queue.Job) error {
-	var a addFileArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
-	lib, err := t.library(ctx, a.LibraryPath)
+func (t *tasks) handleFileAdded(ctx context.Context, job *queue.Job, a HandleFileAddedArgs) error {
+	return t.handlePathEvent(ctx, job, a.LibraryPath, a.Filepath, false)
+}
+
+// handleFileDeleted forgets a deleted file (unless it is back) and updates
+// its titles.
+func (t *tasks) handleFileDeleted(ctx context.Context, job *queue.Job, a HandleFileDeletedArgs) error {
+	return t.handlePathEvent(ctx, job, a.LibraryPath, a.Filepath, true)
+}
+
+// handlePathEvent brings the catalog in line with the disk for one path of
+// a library, unless the event is the organizer's own: a file it created
+// (added) or removed (deleted) there.
+func (t *tasks) handlePathEvent(ctx context.Context, job *queue.Job, libraryPath, filePath string, deleted bool) error {
+	lib, err := t.library(ctx, libraryPath)
 	if err != nil {
 		return err
 	}
-	path, err := insideLibrary(lib.Path, a.Filepath)
+	path, err := insideLibrary(lib.Path, filePath)
 	if err != nil {
 		return err
 	}
-	if ours, err := t.organizerMoving(ctx, job, "", path); err != nil || ours {
+	src, dest := "", path
+	if deleted {
+		src, dest = path, ""
+	}
+	if ours, err := t.organizerMoving(ctx, job, src, dest); err != nil || ours {
 		return err
 	}
 	if err := t.sync(ctx, job, lib, path); err != nil {
@@ -56,7 +62,7 @@ func (t *tasks) sync(ctx context.Context, job *queue.Job, lib catalog.Library, p
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if err != nil || !info.Mode().IsRegular() || !isGameFile(path) {
+	if err != nil || !info.Mode().IsRegular() || !organize.IsGameFile(path) {
 		return t.forgetPath(ctx, job, path)
 	}
 	file, changed, err := catalog.UpsertFile(t.db(ctx), lib.ID, path, info.Size(), info.ModTime())
@@ -67,17 +73,13 @@ func (t *tasks) sync(ctx context.Context, job *queue.Job, lib catalog.Library, p
 		return nil
 	}
 	job.Log.Info("file recorded; identifying it", "path", path, "file_id", file.ID)
-	return enqueue(ctx, job, IdentifyFile, fileArgs{FileID: file.ID})
+	return enqueue(ctx, job, IdentifyFileArgs{FileID: file.ID})
 }
 
 // handleFileMoved follows a file the user moved or renamed: it keeps its row
 // and identification, unless it changed on the way or moved to another
 // library (then it is recorded anew).
-func (t *tasks) handleFileMoved(ctx context.Context, job *queue.Job) error {
-	var a movedArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func (t *tasks) handleFileMoved(ctx context.Context, job *queue.Job, a HandleFileMovedArgs) error {
 	lib, err := t.library(ctx, a.LibraryPath)
 	if err != nil {
 		return err
@@ -95,14 +97,14 @@ func (t *tasks) handleFileMoved(ctx context.Context, job *queue.Job) error {
 		return err
 	}
 	info, statErr := os.Stat(dest)
-	if err == nil && old.LibraryID == lib.ID && statErr == nil && info.Mode().IsRegular() && isGameFile(dest) {
+	if err == nil && old.LibraryID == lib.ID && statErr == nil && info.Mode().IsRegular() && organize.IsGameFile(dest) {
 		if _, stillThere := os.Lstat(src); stillThere == nil {
 			// Both names exist (a copy, or events out of order): record both.
 			if err := t.sync(ctx, job, lib, src); err != nil {
 				return err
 			}
 		} else {
-			if err := recordMove(t.db(ctx), old.ID, dest); err != nil {
+			if err := catalog.RecordMove(t.db(ctx), old.ID, dest); err != nil {
 				return err
 			}
 			job.Log.Info("file moved", "src", src, "dest", dest, "file_id", old.ID)
@@ -115,30 +117,6 @@ func (t *tasks) handleFileMoved(ctx context.Context, job *queue.Job) error {
 	// Records dest, re-identifying it only when it is new or its size or
 	// modification time changed.
 	if err := t.sync(ctx, job, lib, dest); err != nil {
-		return err
-	}
-	return t.requestIndex(ctx, job)
-}
-
-// handleFileDeleted forgets a deleted file (unless it is back) and updates
-// its titles.
-func (t *tasks) handleFileDeleted(ctx context.Context, job *queue.Job) error {
-	var a addFileArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
-	lib, err := t.library(ctx, a.LibraryPath)
-	if err != nil {
-		return err
-	}
-	path, err := insideLibrary(lib.Path, a.Filepath)
-	if err != nil {
-		return err
-	}
-	if ours, err := t.organizerMoving(ctx, job, path, ""); err != nil || ours {
-		return err
-	}
-	if err := t.sync(ctx, job, lib, path); err != nil {
 		return err
 	}
 	return t.requestIndex(ctx, job)
@@ -166,7 +144,7 @@ func (t *tasks) forgetPath(ctx context.Context, job *queue.Job, path string) err
 	for _, app := range apps {
 		if !slices.Contains(titleIDs, app.TitleID) {
 			titleIDs = append(titleIDs, app.TitleID)
-			if err := enqueue(ctx, job, UpdateTitlesForTitle, titleArgs{TitleID: app.TitleID}); err != nil {
+			if err := enqueue(ctx, job, UpdateTitlesForTitleArgs{TitleID: app.TitleID}); err != nil {
 				return err
 			}
 		}
@@ -180,12 +158,9 @@ func (t *tasks) forgetPath(ctx context.Context, job *queue.Job, path string) err
 // removes a src and creates a dest, so a user's delete of a file it has
 // just put in place is still the user's.
 func (t *tasks) organizerMoving(ctx context.Context, job *queue.Job, src, dest string) (bool, error) {
-	var ours bool
-	err := t.db(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM ignored_events WHERE expires_at > ?
-		AND (? = '' OR src = ?) AND (? = '' OR dest = ?))`,
-		time.Now().UnixMicro(), src, src, dest, dest).Scan(&ours).Error
+	ours, err := catalog.OrganizerMoving(t.db(ctx), src, dest)
 	if err != nil {
-		return false, fmt.Errorf("checking organizer moves: %w", err)
+		return false, err
 	}
 	if ours {
 		job.Log.Debug("event caused by the organizer; ignored", "src", src, "dest", dest)
@@ -194,11 +169,7 @@ func (t *tasks) organizerMoving(ctx context.Context, job *queue.Job, src, dest s
 }
 
 // removeLibrary forgets a library's rows (its files stay on disk).
-func (t *tasks) removeLibrary(ctx context.Context, job *queue.Job) error {
-	var a libraryArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func (t *tasks) removeLibrary(ctx context.Context, job *queue.Job, a RemoveLibraryArgs) error {
 	root, err := filepath.Abs(a.LibraryPath)
 	if err != nil || a.LibraryPath == "" {
 		return queue.Permanent(errors.New("library_path must name a folder"))

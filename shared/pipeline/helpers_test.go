@@ -157,11 +157,18 @@ func (b *bundle) startPool(t *testing.T) {
 }
 
 // enqueue adds a task.
-func (b *bundle) enqueue(t *testing.T, name string, args any) queue.Task {
+func (b *bundle) enqueue(t *testing.T, args queue.Args) queue.Task {
 	t.Helper()
-	res, err := b.q.Enqueue(context.Background(), queue.Params{Name: name, Args: args})
+	res, err := b.q.Enqueue(context.Background(), queue.NewParams(args))
 	require.NoError(t, err)
 	return res.Task
+}
+
+// startChain starts the full chain as Startup and the periodic run do: a
+// pending update_titledb absorbs a second request.
+func (b *bundle) startChain() error {
+	_, err := b.q.Enqueue(context.Background(), queue.NewParams(UpdateTitleDBArgs{}))
+	return err
 }
 
 // waitIdle waits until no task is pending, running or waiting for
@@ -174,9 +181,9 @@ func (b *bundle) waitIdle(t *testing.T) {
 }
 
 // run enqueues a task, waits for the queue to drain and returns the task.
-func (b *bundle) run(t *testing.T, name string, args any) queue.Task {
+func (b *bundle) run(t *testing.T, args queue.Args) queue.Task {
 	t.Helper()
-	task := b.enqueue(t, name, args)
+	task := b.enqueue(t, args)
 	b.waitIdle(t)
 	got, err := b.q.Get(context.Background(), task.ID)
 	require.NoError(t, err)

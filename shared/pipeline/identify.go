@@ -23,11 +23,7 @@ const maxIdentifyAttempts = 3
 // title database answering what it knows. A file that cannot be identified
 // is recorded with the reason and the task fails permanently: retrying
 // the same name gives the same answer.
-func (t *tasks) identifyFile(ctx context.Context, job *queue.Job) error {
-	var a fileArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func (t *tasks) identifyFile(ctx context.Context, job *queue.Job, a IdentifyFileArgs) error {
 	file, err := catalog.FileByID(t.db(ctx), a.FileID)
 	if errors.Is(err, catalog.ErrNotFound) {
 		job.Log.Info("file forgotten before identification", "file_id", a.FileID)
@@ -76,24 +72,20 @@ func (t *tasks) identifyFile(ctx context.Context, job *queue.Job) error {
 	for _, app := range apps {
 		if !slices.Contains(titleIDs, app.TitleID) {
 			titleIDs = append(titleIDs, app.TitleID)
-			if err := enqueue(ctx, job, AddMissingAppsForTitle, titleArgs{TitleID: app.TitleID}); err != nil {
+			if err := enqueue(ctx, job, AddMissingAppsForTitleArgs{TitleID: app.TitleID}); err != nil {
 				return err
 			}
 		}
 	}
 	if t.settings().Library.Management.Organizer.Enabled {
-		return enqueue(ctx, job, OrganizeFile, fileArgs{FileID: file.ID})
+		return enqueue(ctx, job, OrganizeFileArgs{FileID: file.ID})
 	}
 	return nil
 }
 
 // identifyLibrary identifies the files not identified yet (of one library,
 // or of all), skipping those that failed maxIdentifyAttempts times.
-func (t *tasks) identifyLibrary(ctx context.Context, job *queue.Job) error {
-	var a optionalLibraryArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func (t *tasks) identifyLibrary(ctx context.Context, job *queue.Job, a IdentifyLibraryArgs) error {
 	var libraryID int64
 	if a.LibraryPath != "" {
 		lib, err := t.library(ctx, a.LibraryPath)
@@ -110,25 +102,21 @@ func (t *tasks) identifyLibrary(ctx context.Context, job *queue.Job) error {
 		part := files[start:min(start+spawnBatch, len(files))]
 		children := make([]queue.Params, len(part))
 		for i, f := range part {
-			children[i] = queue.Params{Name: IdentifyFile, Args: fileArgs{FileID: f.ID}}
+			children[i] = queue.NewParams(IdentifyFileArgs{FileID: f.ID})
 		}
 		if err := job.Spawn(ctx, children...); err != nil {
 			return err
 		}
 	}
 	job.Log.Info("identifying files", "files", len(files))
-	return job.SetResult(map[string]int{"files": len(files)})
+	return job.SetResult(FilesResult{Files: len(files)})
 }
 
 // identifyLibraryDone goes on once identify_library's files are done: the
 // missing apps of their titles, then update_titles and the rest.
-func (t *tasks) identifyLibraryDone(ctx context.Context, job *queue.Job) error {
-	var c queue.ContinuationArgs
-	if err := job.Bind(&c); err != nil {
-		return err
-	}
+func (t *tasks) identifyLibraryDone(ctx context.Context, job *queue.Job, c queue.Continued[IdentifyLibraryArgs]) error {
 	job.Log.Info("identification finished", "files", c.Children.Total, "unidentified", c.Children.Failed)
-	return follow(ctx, job, AddMissingApps, nil)
+	return follow(ctx, job, AddMissingAppsArgs{})
 }
 
 // titleBatch bounds the titles written per transaction.
@@ -138,15 +126,10 @@ const titleBatch = 200
 // database knows of every owned title. In a chain (library_path set) it
 // goes on with remove_missing_files for that library, otherwise with
 // update_titles.
-func (t *tasks) addMissingApps(ctx context.Context, job *queue.Job) error {
-	var a optionalLibraryArgs
-	if err := job.Bind(&a); err != nil {
+func (t *tasks) addMissingApps(ctx context.Context, job *queue.Job, a AddMissingAppsArgs) error {
+	titleIDs, err := catalog.OwnedTitleIDs(t.db(ctx))
+	if err != nil {
 		return err
-	}
-	var titleIDs []string
-	if err := t.db(ctx).Model(&catalog.App{}).Where("owned = TRUE").Distinct("title_id").
-		Order("title_id").Pluck("title_id", &titleIDs).Error; err != nil {
-		return fmt.Errorf("listing owned titles: %w", err)
 	}
 	tdb, release, err := t.titles(ctx, job)
 	if err != nil {
@@ -168,18 +151,14 @@ func (t *tasks) addMissingApps(ctx context.Context, job *queue.Job) error {
 	}
 	job.Log.Info("missing apps added", "titles", len(titleIDs))
 	if a.LibraryPath != "" {
-		return follow(ctx, job, RemoveMissingFiles, libraryArgs(a))
+		return follow(ctx, job, RemoveMissingFilesArgs(a))
 	}
-	return follow(ctx, job, UpdateTitles, nil)
+	return follow(ctx, job, UpdateTitlesArgs{})
 }
 
 // addMissingAppsForTitle is addMissingApps for one title; it goes on with
 // update_titles_for_title.
-func (t *tasks) addMissingAppsForTitle(ctx context.Context, job *queue.Job) error {
-	var a titleArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func (t *tasks) addMissingAppsForTitle(ctx context.Context, job *queue.Job, a AddMissingAppsForTitleArgs) error {
 	if !identify.IsAppID(a.TitleID) {
 		return queue.Permanent(fmt.Errorf("title_id %q is not 16 upper-case hex digits", a.TitleID))
 	}
@@ -191,7 +170,7 @@ func (t *tasks) addMissingAppsForTitle(ctx context.Context, job *queue.Job) erro
 	if err := ensureMissingApps(t.db(ctx), tdb, a.TitleID); err != nil {
 		return err
 	}
-	return follow(ctx, job, UpdateTitlesForTitle, a)
+	return follow(ctx, job, UpdateTitlesForTitleArgs(a))
 }
 
 // ensureMissingApps records what the title database knows of a title: every

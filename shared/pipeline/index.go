@@ -59,13 +59,10 @@ type IndexDLC struct {
 }
 
 // IndexUnidentified is a game file that could not be identified, and why.
-type IndexUnidentified struct {
-	Path  string `json:"path"`
-	Error string `json:"error"`
-}
+type IndexUnidentified = catalog.Unidentified
 
 // generateLibrary writes the library index (temp file, fsync, rename).
-func (t *tasks) generateLibrary(ctx context.Context, job *queue.Job) error {
+func (t *tasks) generateLibrary(ctx context.Context, job *queue.Job, _ GenerateLibraryArgs) error {
 	idx, err := t.buildIndex(ctx, job)
 	if err != nil {
 		return err
@@ -73,7 +70,7 @@ func (t *tasks) generateLibrary(ctx context.Context, job *queue.Job) error {
 	path := LibraryIndexPath(t.DataDir)
 	if old, err := readIndexHash(path); err == nil && old == idx.Hash {
 		job.Log.Info("library index unchanged", "hash", idx.Hash)
-		return job.SetResult(map[string]any{"hash": idx.Hash, "written": false})
+		return job.SetResult(GenerateLibraryResult{Hash: idx.Hash})
 	}
 	data, err := json.Marshal(idx)
 	if err != nil {
@@ -83,35 +80,26 @@ func (t *tasks) generateLibrary(ctx context.Context, job *queue.Job) error {
 		return err
 	}
 	job.Log.Info("library index written", "path", path, "titles", len(idx.Titles), "hash", idx.Hash)
-	return job.SetResult(map[string]any{"hash": idx.Hash, "written": true, "titles": len(idx.Titles)})
+	return job.SetResult(GenerateLibraryResult{Hash: idx.Hash, Written: true, Titles: len(idx.Titles)})
 }
 
 func (t *tasks) buildIndex(ctx context.Context, job *queue.Job) (LibraryIndex, error) {
 	db := t.db(ctx)
-	var titles []catalog.Title
-	if err := db.Order("name, title_id").Find(&titles).Error; err != nil {
-		return LibraryIndex{}, fmt.Errorf("reading titles: %w", err)
+	titles, err := catalog.Titles(db)
+	if err != nil {
+		return LibraryIndex{}, err
 	}
-	var apps []catalog.App
-	if err := db.Order("title_id, app_id, version").Find(&apps).Error; err != nil {
-		return LibraryIndex{}, fmt.Errorf("reading apps: %w", err)
+	apps, err := catalog.AllApps(db)
+	if err != nil {
+		return LibraryIndex{}, err
 	}
-	var links []struct {
-		AppID int64
-		Path  string
+	files, err := catalog.PathsByApp(db)
+	if err != nil {
+		return LibraryIndex{}, err
 	}
-	if err := db.Raw(`SELECT fa.app_id, f.path FROM file_apps fa JOIN files f ON f.id = fa.file_id
-		ORDER BY f.path`).Scan(&links).Error; err != nil {
-		return LibraryIndex{}, fmt.Errorf("reading files of apps: %w", err)
-	}
-	var unidentified []IndexUnidentified
-	if err := db.Model(&catalog.File{}).Where("identified = FALSE").Order("path").
-		Select("path, identification_error AS error").Scan(&unidentified).Error; err != nil {
-		return LibraryIndex{}, fmt.Errorf("reading unidentified files: %w", err)
-	}
-	files := map[int64][]string{}
-	for _, l := range links {
-		files[l.AppID] = append(files[l.AppID], l.Path)
+	unidentified, err := catalog.UnidentifiedByPath(db)
+	if err != nil {
+		return LibraryIndex{}, err
 	}
 	// DLC names come from the title database; the index is still worth
 	// writing without them.

@@ -2,7 +2,8 @@
 // title database, scan, identify, organize and index the library, each step
 // a task (fanning out per file) triggered by the previous one's continuation.
 //
-// The full chain, started by ScanAll, Startup or the periodic update_titledb:
+// The full chain, started by Startup, the periodic update_titledb or an
+// update_titledb enqueued by hand:
 //
 //	update_titledb
 //	  → scan_library {library_path}            (one per library folder)
@@ -41,36 +42,6 @@ import (
 
 	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/titledb"
-)
-
-// Task names (the seed's).
-const (
-	UpdateTitleDB          = "update_titledb"
-	ScanLibrary            = "scan_library"
-	AddFile                = "add_file"
-	IdentifyLibrary        = "identify_library"
-	IdentifyFile           = "identify_file"
-	AddMissingApps         = "add_missing_apps"
-	AddMissingAppsForTitle = "add_missing_apps_for_title"
-	RemoveMissingFiles     = "remove_missing_files"
-	UpdateTitles           = "update_titles"
-	UpdateTitlesForTitle   = "update_titles_for_title"
-	OrganizeLibrary        = "organize_library"
-	OrganizeFile           = "organize_file"
-	RemoveOutdatedUpdates  = "remove_outdated_updates"
-	RemoveLibrary          = "remove_library"
-	HandleFileAdded        = "handle_file_added"
-	HandleFileMoved        = "handle_file_moved"
-	HandleFileDeleted      = "handle_file_deleted"
-	GenerateLibrary        = "generate_library"
-)
-
-// Continuations: enqueued exactly once when a fan-out task's children have
-// all finished (whatever their outcome).
-const (
-	ScanLibraryDone     = "scan_library_done"
-	IdentifyLibraryDone = "identify_library_done"
-	OrganizeLibraryDone = "organize_library_done"
 )
 
 // Deps are what the pipeline's handlers need. Every process registers the

@@ -2,33 +2,20 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/settings"
 )
-
-// gameExtensions are the file types a library holds.
-var gameExtensions = []string{".nsp", ".nsz", ".xci", ".xcz"}
-
-// isGameFile reports whether name is a game file a scan records: a library
-// extension, and not the leftover of an interrupted organizer copy.
-func isGameFile(name string) bool {
-	return slices.Contains(gameExtensions, strings.ToLower(filepath.Ext(name))) && !organize.IsPartial(filepath.Base(name))
-}
 
 // spawnBatch bounds the children created per write transaction, so a scan
 // of a huge library does not hold the database's write lock for long.
@@ -51,15 +38,11 @@ func (t *tasks) library(ctx context.Context, p string) (catalog.Library, error) 
 	}
 	// Read first: every file task asks, and a write would queue behind the
 	// other processes' writes for a row that almost always exists.
-	var lib catalog.Library
-	err = t.db(ctx).Where("path = ?", root).Take(&lib).Error
-	if err == nil {
-		return lib, nil
+	lib, err := catalog.LibraryByPath(t.db(ctx), root)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return catalog.EnsureLibrary(t.db(ctx), root)
 	}
-	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return lib, fmt.Errorf("reading library %s: %w", root, err)
-	}
-	return catalog.EnsureLibrary(t.db(ctx), root)
+	return lib, err
 }
 
 // configuredLibrary reports whether root (absolute) is one of the library folders in the
@@ -91,11 +74,7 @@ func containsLibrary(paths []string, root string) bool {
 // game file that is new, changed (size or modification time) or never
 // identified; the scan completes when they (and the identifications they
 // spawn) have all finished, and then scan_library_done runs.
-func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job) error {
-	var a libraryArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job, a ScanLibraryArgs) error {
 	lib, err := t.library(ctx, a.LibraryPath)
 	if err != nil {
 		return err
@@ -128,13 +107,13 @@ func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job) error {
 			if path == lib.Path {
 				return err
 			}
-			job.Log.Warn("skipping unreadable path", "path", path, "error", err)
+			job.Log.Warn("skipping unreadable path", "path", path, "err", err)
 			return nil // WalkDir skips an unreadable folder by itself
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if !d.Type().IsRegular() || !isGameFile(d.Name()) {
+		if !d.Type().IsRegular() || !organize.IsGameFile(d.Name()) {
 			return nil
 		}
 		info, err := d.Info()
@@ -146,7 +125,7 @@ func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job) error {
 			(f.Identified || f.IdentificationAttempts > 0) {
 			return nil
 		}
-		batch = append(batch, queue.Params{Name: AddFile, Args: addFileArgs{LibraryPath: lib.Path, Filepath: path}})
+		batch = append(batch, queue.NewParams(AddFileArgs{LibraryPath: lib.Path, Filepath: path}))
 		if len(batch) >= spawnBatch {
 			return flush()
 		}
@@ -159,21 +138,13 @@ func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job) error {
 		return err
 	}
 	job.Log.Info("library scanned", "library", lib.Path, "files", seen, "to_add", spawned)
-	return job.SetResult(map[string]int{"files": seen, "added": spawned})
+	return job.SetResult(ScanLibraryResult{Files: seen, Added: spawned})
 }
 
 // scanLibraryDone runs once a scan's files are all recorded and identified:
 // it records the scan time and goes on with the chain.
-func (t *tasks) scanLibraryDone(ctx context.Context, job *queue.Job) error {
-	var c queue.ContinuationArgs
-	if err := job.Bind(&c); err != nil {
-		return err
-	}
-	var a libraryArgs
-	if err := json.Unmarshal(c.ParentArgs, &a); err != nil {
-		return queue.Permanent(fmt.Errorf("args of the scan: %w", err))
-	}
-	lib, err := t.library(ctx, a.LibraryPath)
+func (t *tasks) scanLibraryDone(ctx context.Context, job *queue.Job, c queue.Continued[ScanLibraryArgs]) error {
+	lib, err := t.library(ctx, c.Parent.LibraryPath)
 	if err != nil {
 		return err
 	}
@@ -182,21 +153,12 @@ func (t *tasks) scanLibraryDone(ctx context.Context, job *queue.Job) error {
 	}
 	job.Log.Info("scan finished", "library", lib.Path, "files_added", c.Children.Total,
 		"failed", c.Children.Failed)
-	return follow(ctx, job, AddMissingApps, optionalLibraryArgs{LibraryPath: lib.Path})
-}
-
-type addFileArgs struct {
-	LibraryPath string `json:"library_path"`
-	Filepath    string `json:"filepath"`
+	return follow(ctx, job, AddMissingAppsArgs{LibraryPath: lib.Path})
 }
 
 // addFile records one file in the catalog and has it identified when it is
 // new or changed (or was never identified).
-func (t *tasks) addFile(ctx context.Context, job *queue.Job) error {
-	var a addFileArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func (t *tasks) addFile(ctx context.Context, job *queue.Job, a AddFileArgs) error {
 	lib, err := t.library(ctx, a.LibraryPath)
 	if err != nil {
 		return err
@@ -205,7 +167,7 @@ func (t *tasks) addFile(ctx context.Context, job *queue.Job) error {
 	if err != nil {
 		return err
 	}
-	if !isGameFile(path) {
+	if !organize.IsGameFile(path) {
 		job.Log.Debug("not a game file", "path", path)
 		return nil
 	}
@@ -228,11 +190,11 @@ func (t *tasks) addFile(ctx context.Context, job *queue.Job) error {
 		return nil
 	}
 	job.Log.Debug("file recorded", "path", path, "file_id", file.ID, "changed", changed)
-	identify := queue.Params{Name: IdentifyFile, Args: fileArgs{FileID: file.ID}}
+	identify := IdentifyFileArgs{FileID: file.ID}
 	if inFanOut(job) {
-		return job.Spawn(ctx, identify)
+		return job.Spawn(ctx, queue.NewParams(identify))
 	}
-	return enqueue(ctx, job, IdentifyFile, fileArgs{FileID: file.ID})
+	return enqueue(ctx, job, identify)
 }
 
 // insideLibrary returns p cleaned and absolute, or a permanent error when it
@@ -251,16 +213,12 @@ func insideLibrary(root, p string) (string, error) {
 
 // removeMissingFiles forgets the files no longer on disk (of one library,
 // or of all), repairs ownership and goes on with update_titles.
-func (t *tasks) removeMissingFiles(ctx context.Context, job *queue.Job) error {
-	var a optionalLibraryArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func (t *tasks) removeMissingFiles(ctx context.Context, job *queue.Job, a RemoveMissingFilesArgs) error {
 	libs, err := t.libraries(ctx, a.LibraryPath)
 	if err != nil {
 		return err
 	}
-	moving, err := movesInProgress(ctx, t.db(ctx))
+	moving, err := catalog.MovesInProgress(t.db(ctx))
 	if err != nil {
 		return err
 	}
@@ -289,10 +247,10 @@ func (t *tasks) removeMissingFiles(ctx context.Context, job *queue.Job) error {
 	if err := catalog.RecomputeOwnership(t.db(ctx)); err != nil {
 		return err
 	}
-	if err := job.SetResult(map[string]int{"removed": removed}); err != nil {
+	if err := job.SetResult(RemovedResult{Removed: removed}); err != nil {
 		return err
 	}
-	return follow(ctx, job, UpdateTitles, nil)
+	return follow(ctx, job, UpdateTitlesArgs{})
 }
 
 // libraries returns the catalog's library at path, or every library when

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/settings"
@@ -40,7 +41,7 @@ func TestUpdateTitleDBInstallsTheSampleAndScansEveryLibrary(t *testing.T) {
 	b.put(t, "Lumen Drift [0100A1B2C3D40000][v0].nsp")
 	b.startPool(t)
 
-	task := b.run(t, UpdateTitleDB, nil)
+	task := b.run(t, UpdateTitleDBArgs{})
 	require.Equal(t, queue.StatusCompleted, task.Status)
 	_, err := titledb.Load(TitleDBDir(b.data), "US", "en")
 	require.NoError(t, err, "the bundled sample is installed")
@@ -65,14 +66,14 @@ func TestUpdateTitleDBDownloadsWithConditionalRequests(t *testing.T) {
 	b := setup(t, func(s *settings.Settings) { s.TitleDB.URL = srv.URL; s.Library.Paths = nil })
 	b.startPool(t)
 
-	first := b.run(t, UpdateTitleDB, nil)
+	first := b.run(t, UpdateTitleDBArgs{})
 	require.Equal(t, queue.StatusCompleted, first.Status, first.Error)
 	require.JSONEq(t, `{"changed": true, "libraries": 0}`, string(first.Result))
 	requests, conditional := log.counts()
 	require.Equal(t, 3, requests)
 	require.Zero(t, conditional)
 
-	second := b.run(t, UpdateTitleDB, nil)
+	second := b.run(t, UpdateTitleDBArgs{})
 	require.JSONEq(t, `{"changed": false, "libraries": 0}`, string(second.Result))
 	requests, conditional = log.counts()
 	require.Equal(t, 6, requests)
@@ -95,11 +96,11 @@ func TestScanRecordsGameFilesAndRescansOnlyChanges(t *testing.T) {
 	leftover := b.put(t, "Switch/Lumen Drift [0100A1B2C3D40000][v0].nsp.partial-1234")
 	b.startPool(t)
 
-	first := b.run(t, ScanLibrary, libraryArgs{LibraryPath: b.lib})
+	first := b.run(t, ScanLibraryArgs{LibraryPath: b.lib})
 	require.Equal(t, queue.StatusCompleted, first.Status)
 	games := 0
 	for _, f := range files {
-		if isGameFile(f.Path) {
+		if organize.IsGameFile(f.Path) {
 			games++
 		}
 	}
@@ -109,14 +110,14 @@ func TestScanRecordsGameFilesAndRescansOnlyChanges(t *testing.T) {
 	require.ErrorIs(t, err, catalog.ErrNotFound, "partial copies are skipped")
 	require.Equal(t, 1, b.tasksNamed(t, ScanLibraryDone))
 
-	second := b.run(t, ScanLibrary, libraryArgs{LibraryPath: b.lib})
+	second := b.run(t, ScanLibraryArgs{LibraryPath: b.lib})
 	require.JSONEq(t, `{"files": `+jsonInt(games)+`, "added": 0}`, string(second.Result), "nothing changed")
 
 	changed := filepath.Join(b.lib, filepath.FromSlash(files[0].Path))
 	before := b.file(t, changed)
 	later := time.Now().Add(time.Hour)
 	require.NoError(t, os.Chtimes(changed, later, later))
-	third := b.run(t, ScanLibrary, libraryArgs{LibraryPath: b.lib})
+	third := b.run(t, ScanLibraryArgs{LibraryPath: b.lib})
 	require.JSONEq(t, `{"files": `+jsonInt(games)+`, "added": 1}`, string(third.Result))
 	after := b.file(t, changed)
 	require.Equal(t, before.ID, after.ID)
@@ -130,10 +131,10 @@ func TestScanOfAMissingFolderFailsAndForgetsNothing(t *testing.T) {
 	b := setup(t, nil)
 	path := b.put(t, "Lumen Drift [0100A1B2C3D40000][v0].nsp")
 	b.startPool(t)
-	b.run(t, ScanLibrary, libraryArgs{LibraryPath: b.lib})
+	b.run(t, ScanLibraryArgs{LibraryPath: b.lib})
 	require.NoError(t, os.Rename(b.lib, b.lib+".unplugged"))
 
-	task := b.run(t, ScanLibrary, libraryArgs{LibraryPath: b.lib})
+	task := b.run(t, ScanLibraryArgs{LibraryPath: b.lib})
 	require.Equal(t, queue.StatusFailed, task.Status)
 	require.Contains(t, task.Error, "not available")
 	b.file(t, path)
@@ -151,7 +152,7 @@ func TestIdentifyFileOnItsOwnRecordsAppsAndQueuesTheFollowUps(t *testing.T) {
 	require.NoError(t, err)
 	b.startPool(t)
 
-	task := b.run(t, IdentifyFile, fileArgs{FileID: f.ID})
+	task := b.run(t, IdentifyFileArgs{FileID: f.ID})
 	require.Equal(t, queue.StatusCompleted, task.Status)
 	apps, err := catalog.AppsOfFile(b.db, f.ID)
 	require.NoError(t, err)
@@ -178,7 +179,7 @@ func TestUnidentifiableFileIsRecordedAndNotRetried(t *testing.T) {
 	require.NoError(t, err)
 	b.startPool(t)
 
-	task := b.run(t, IdentifyFile, fileArgs{FileID: f.ID})
+	task := b.run(t, IdentifyFileArgs{FileID: f.ID})
 	require.Equal(t, queue.StatusFailed, task.Status)
 	require.Equal(t, 1, task.Attempts, "failed permanently, not retried")
 	row := b.file(t, path)
@@ -197,7 +198,7 @@ func TestIdentifyLibraryIdentifiesWhatIsLeftAndGoesOn(t *testing.T) {
 	}
 	b.startPool(t)
 
-	b.run(t, IdentifyLibrary, nil)
+	b.run(t, IdentifyLibraryArgs{})
 	require.Equal(t, 2, count(t, b.db, `SELECT COUNT(*) FROM files WHERE identified`))
 	require.Equal(t, 1, b.tasksNamed(t, IdentifyLibraryDone))
 	require.Equal(t, 1, b.tasksNamed(t, UpdateTitles))
@@ -216,7 +217,7 @@ func TestAddMissingAppsAddsKnownUpdatesAndDLC(t *testing.T) {
 	require.NotEmpty(t, ember.ID)
 	b.put(t, pipelinetest.DumpName("Ember & Ivy", ember.ID, 0, ".nsp"))
 	b.startPool(t)
-	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()))
+	require.NoError(t, b.startChain())
 	b.waitIdle(t)
 
 	var missing []catalog.App
@@ -236,10 +237,10 @@ func TestRemoveMissingFilesForgetsDeletedFilesButNotAnUnmountedLibrary(t *testin
 	gone := b.put(t, "Lumen Drift [0100A1B2C3D40000][v0].nsp")
 	kept := b.put(t, "Harbor of Echoes [0100B7E4F2A60000][v0].xci")
 	b.startPool(t)
-	b.run(t, ScanLibrary, libraryArgs{LibraryPath: b.lib})
+	b.run(t, ScanLibraryArgs{LibraryPath: b.lib})
 	require.NoError(t, os.Remove(gone))
 
-	b.run(t, RemoveMissingFiles, libraryArgs{LibraryPath: b.lib})
+	b.run(t, RemoveMissingFilesArgs{LibraryPath: b.lib})
 	_, err := catalog.FileByPath(b.db, gone)
 	require.ErrorIs(t, err, catalog.ErrNotFound)
 	b.file(t, kept)
@@ -247,7 +248,7 @@ func TestRemoveMissingFilesForgetsDeletedFilesButNotAnUnmountedLibrary(t *testin
 
 	// An empty library folder looks like a disk that is not mounted.
 	require.NoError(t, os.Remove(kept))
-	b.run(t, RemoveMissingFiles, libraryArgs{LibraryPath: b.lib})
+	b.run(t, RemoveMissingFilesArgs{LibraryPath: b.lib})
 	b.file(t, kept)
 }
 
@@ -255,7 +256,7 @@ func TestOrganizeFileIsIdempotentAndSurvivesAnInterruptedMove(t *testing.T) {
 	b := setup(t, nil)
 	src := b.put(t, "Switch/Lumen Drift [0100A1B2C3D40000][v0].nsp")
 	b.startPool(t)
-	b.run(t, ScanLibrary, libraryArgs{LibraryPath: b.lib})
+	b.run(t, ScanLibraryArgs{LibraryPath: b.lib})
 	f := b.file(t, src)
 	_, err := b.mgr.Update([]byte(`{"library": {"management": {"organizer": {"enabled": true}}}}`))
 	require.NoError(t, err)
@@ -265,13 +266,13 @@ func TestOrganizeFileIsIdempotentAndSurvivesAnInterruptedMove(t *testing.T) {
 	require.NoError(t, catalog.AddIgnoredEvent(b.db, src, dest, IgnoreTTL))
 	require.NoError(t, os.MkdirAll(filepath.Dir(dest), 0o755))
 	require.NoError(t, os.Rename(src, dest))
-	task := b.run(t, OrganizeFile, fileArgs{FileID: f.ID})
+	task := b.run(t, OrganizeFileArgs{FileID: f.ID})
 	require.Equal(t, queue.StatusCompleted, task.Status, task.Error)
 	require.Equal(t, dest, b.file(t, dest).Path)
 	require.Equal(t, f.ID, b.file(t, dest).ID)
 
 	events := count(t, b.db, `SELECT COUNT(*) FROM ignored_events`)
-	b.run(t, OrganizeFile, fileArgs{FileID: f.ID})
+	b.run(t, OrganizeFileArgs{FileID: f.ID})
 	require.Equal(t, events, count(t, b.db, `SELECT COUNT(*) FROM ignored_events`), "a file in place is not moved")
 	require.FileExists(t, dest)
 }
@@ -282,7 +283,7 @@ func TestOrganizerRecordsItsMovesForTheWatcherAndAvoidsCollisions(t *testing.T) 
 	dup := b.put(t, "b/Lumen Drift (copy) [0100A1B2C3D40000][v0].nsp")
 	unknown := b.put(t, "Mystery [0100FF0000010000][v0].nsp")
 	b.startPool(t)
-	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()))
+	require.NoError(t, b.startChain())
 	b.waitIdle(t)
 
 	dest := filepath.Join(b.lib, "Lumen Drift", "Lumen Drift [0100A1B2C3D40000][v0].nsp")
@@ -300,7 +301,7 @@ func TestOrganizerRecordsItsMovesForTheWatcherAndAvoidsCollisions(t *testing.T) 
 	}
 
 	before := count(t, b.db, `SELECT COUNT(*) FROM ignored_events`)
-	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()))
+	require.NoError(t, b.startChain())
 	b.waitIdle(t)
 	require.Equal(t, before, count(t, b.db, `SELECT COUNT(*) FROM ignored_events`), "a second run moves nothing")
 	require.FileExists(t, second)
@@ -322,7 +323,7 @@ func TestRemoveOutdatedUpdatesDeletesOlderUpdateFiles(t *testing.T) {
 	old := b.put(t, pipelinetest.DumpName("Game", updateID, versions[0].Version, ".nsp"))
 	newer := b.put(t, pipelinetest.DumpName("Game", updateID, versions[1].Version, ".nsp"))
 	b.startPool(t)
-	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()))
+	require.NoError(t, b.startChain())
 	b.waitIdle(t)
 
 	require.NoFileExists(t, old)
@@ -339,9 +340,9 @@ func TestRemoveLibraryForgetsRowsAndKeepsFiles(t *testing.T) {
 	b := setup(t, nil)
 	path := b.put(t, "Lumen Drift [0100A1B2C3D40000][v0].nsp")
 	b.startPool(t)
-	b.run(t, ScanLibrary, libraryArgs{LibraryPath: b.lib})
+	b.run(t, ScanLibraryArgs{LibraryPath: b.lib})
 
-	b.run(t, RemoveLibrary, libraryArgs{LibraryPath: b.lib})
+	b.run(t, RemoveLibraryArgs{LibraryPath: b.lib})
 	require.FileExists(t, path)
 	require.Zero(t, count(t, b.db, `SELECT COUNT(*) FROM files`))
 	require.Empty(t, b.titleIDs(t))
@@ -351,13 +352,13 @@ func TestFileEventsKeepTheCatalogInStep(t *testing.T) {
 	b := setup(t, organizerOn)
 	b.writeSample(t)
 	b.startPool(t)
-	require.NoError(t, ScanAll(context.Background(), b.q, b.mgr.Current()))
+	require.NoError(t, b.startChain())
 	b.waitIdle(t)
 	lumen := filepath.Join(b.lib, "Lumen Drift", "Lumen Drift [0100A1B2C3D40000][v0].nsp")
 
 	t.Run("an added file is identified and organized", func(t *testing.T) {
 		added := b.put(t, "drop/Lumen [0100A1B2C3D40800][v65536].nsp")
-		b.run(t, HandleFileAdded, addFileArgs{LibraryPath: b.lib, Filepath: added})
+		b.run(t, HandleFileAddedArgs{LibraryPath: b.lib, Filepath: added})
 		dest := filepath.Join(b.lib, "Lumen Drift", "Lumen Drift [0100A1B2C3D40800][v65536].nsp")
 		require.True(t, b.file(t, dest).Identified)
 		require.NoFileExists(t, added)
@@ -368,7 +369,7 @@ func TestFileEventsKeepTheCatalogInStep(t *testing.T) {
 		moved := filepath.Join(b.lib, "favourites", "Lumen [0100A1B2C3D40000][v0].nsp")
 		require.NoError(t, os.MkdirAll(filepath.Dir(moved), 0o755))
 		require.NoError(t, os.Rename(lumen, moved))
-		b.run(t, HandleFileMoved, movedArgs{LibraryPath: b.lib, Src: lumen, Dest: moved})
+		b.run(t, HandleFileMovedArgs{LibraryPath: b.lib, Src: lumen, Dest: moved})
 		after := b.file(t, moved)
 		require.Equal(t, before.ID, after.ID)
 		require.True(t, after.Identified)
@@ -379,7 +380,7 @@ func TestFileEventsKeepTheCatalogInStep(t *testing.T) {
 	t.Run("a changed file is identified again", func(t *testing.T) {
 		before := b.file(t, lumen)
 		require.NoError(t, os.WriteFile(lumen, []byte("a different dump"), 0o644))
-		b.run(t, HandleFileAdded, addFileArgs{LibraryPath: b.lib, Filepath: lumen})
+		b.run(t, HandleFileAddedArgs{LibraryPath: b.lib, Filepath: lumen})
 		after, err := catalog.FileByID(b.db, before.ID)
 		require.NoError(t, err)
 		require.True(t, after.Identified)
@@ -394,7 +395,7 @@ func TestFileEventsKeepTheCatalogInStep(t *testing.T) {
 		require.NotEmpty(t, harbor)
 		for _, f := range harbor {
 			require.NoError(t, os.Remove(f.Path))
-			b.enqueue(t, HandleFileDeleted, addFileArgs{LibraryPath: b.lib, Filepath: f.Path})
+			b.enqueue(t, HandleFileDeletedArgs{LibraryPath: b.lib, Filepath: f.Path})
 		}
 		b.waitIdle(t)
 		require.NotContains(t, b.titleIDs(t), "0100B7E4F2A60000")
@@ -411,7 +412,7 @@ func TestFileEventsKeepTheCatalogInStep(t *testing.T) {
 		ghost := filepath.Join(b.lib, "Lumen Drift", "being moved.nsp")
 		require.NoError(t, catalog.AddIgnoredEvent(b.db, filepath.Join(b.lib, "x.nsp"), ghost, IgnoreTTL))
 		require.NoError(t, os.WriteFile(ghost, []byte("x"), 0o644))
-		b.run(t, HandleFileAdded, addFileArgs{LibraryPath: b.lib, Filepath: ghost})
+		b.run(t, HandleFileAddedArgs{LibraryPath: b.lib, Filepath: ghost})
 		_, err := catalog.FileByPath(b.db, ghost)
 		require.ErrorIs(t, err, catalog.ErrNotFound, "the organizer records its own moves")
 	})
@@ -440,7 +441,7 @@ func TestGenerateLibraryIsDebouncedAndKeepsAnUnchangedIndex(t *testing.T) {
 	b.waitIdle(t)
 	first, err := os.ReadFile(LibraryIndexPath(b.data))
 	require.NoError(t, err)
-	task := b.run(t, GenerateLibrary, nil)
+	task := b.run(t, GenerateLibraryArgs{})
 	require.JSONEq(t, `{"hash": "`+hashOf(t, first)+`", "written": false}`, string(task.Result))
 	second, err := os.ReadFile(LibraryIndexPath(b.data))
 	require.NoError(t, err)
@@ -468,9 +469,4 @@ func TestStartupStartsOneChainForManyReplicas(t *testing.T) {
 	b.waitIdle(t)
 	require.NoError(t, Startup(ctx, b.q, b.mgr.Current()))
 	require.Equal(t, 1, b.tasksNamed(t, UpdateTitleDB), "a replica starting just after a chain does not start another")
-}
-
-func TestScanAllNeedsALibrary(t *testing.T) {
-	b := setup(t, func(s *settings.Settings) { s.Library.Paths = nil })
-	require.ErrorIs(t, ScanAll(context.Background(), b.q, b.mgr.Current()), ErrNoLibraries)
 }

@@ -16,7 +16,7 @@ import (
 // valid; an empty URL installs the bundled sample), then scans each library.
 // Title names reach the catalog in update_titles, which runs later in the
 // chain for every owned title.
-func (t *tasks) updateTitleDB(ctx context.Context, job *queue.Job) error {
+func (t *tasks) updateTitleDB(ctx context.Context, job *queue.Job, _ UpdateTitleDBArgs) error {
 	s := t.settings()
 	changed, err := titledb.Fetch(ctx, t.HTTPClient, s.TitleDB.URL, TitleDBDir(t.DataDir),
 		s.Titles.Region, s.Titles.Language, job.Log)
@@ -29,11 +29,11 @@ func (t *tasks) updateTitleDB(ctx context.Context, job *queue.Job) error {
 		if err != nil {
 			return queue.Permanent(fmt.Errorf("library %s: %w", p, err))
 		}
-		if err := follow(ctx, job, ScanLibrary, libraryArgs{LibraryPath: root}); err != nil {
+		if err := follow(ctx, job, ScanLibraryArgs{LibraryPath: root}); err != nil {
 			return err
 		}
 	}
-	return job.SetResult(map[string]any{"changed": changed, "libraries": len(s.Library.Paths)})
+	return job.SetResult(UpdateTitleDBResult{Changed: changed, Libraries: len(s.Library.Paths)})
 }
 
 // titles returns the process's shared title database; call release when
@@ -53,23 +53,4 @@ func (t *tasks) titles(ctx context.Context, job *queue.Job) (*titledb.DB, func()
 		return nil, nil, err
 	}
 	return t.TitleDB.Acquire(s.Titles.Region, s.Titles.Language)
-}
-
-// libraryArgs are the args of the tasks about one library.
-type libraryArgs struct {
-	LibraryPath string `json:"library_path"`
-}
-
-// optionalLibraryArgs are the args of steps that work on one library or,
-// without library_path, on all of them.
-type optionalLibraryArgs struct {
-	LibraryPath string `json:"library_path,omitempty"`
-}
-
-type fileArgs struct {
-	FileID int64 `json:"file_id"`
-}
-
-type titleArgs struct {
-	TitleID string `json:"title_id"`
 }

@@ -17,10 +17,10 @@ import (
 // the titles nothing owns any more, and goes on: organize_library when the
 // organizer is on, else remove_outdated_updates when older updates are to be
 // deleted, else generate_library.
-func (t *tasks) updateTitles(ctx context.Context, job *queue.Job) error {
-	var titleIDs []string
-	if err := t.db(ctx).Model(&catalog.Title{}).Order("title_id").Pluck("title_id", &titleIDs).Error; err != nil {
-		return fmt.Errorf("listing titles: %w", err)
+func (t *tasks) updateTitles(ctx context.Context, job *queue.Job, _ UpdateTitlesArgs) error {
+	titleIDs, err := catalog.TitleIDs(t.db(ctx))
+	if err != nil {
+		return err
 	}
 	tdb, release, err := t.titles(ctx, job)
 	if err != nil {
@@ -48,9 +48,9 @@ func (t *tasks) updateTitles(ctx context.Context, job *queue.Job) error {
 	s := t.settings()
 	switch {
 	case s.Library.Management.Organizer.Enabled:
-		return follow(ctx, job, OrganizeLibrary, nil)
+		return follow(ctx, job, OrganizeLibraryArgs{})
 	case s.Library.Management.DeleteOlderUpdates:
-		return follow(ctx, job, RemoveOutdatedUpdates, nil)
+		return follow(ctx, job, RemoveOutdatedUpdatesArgs{})
 	default:
 		return t.requestIndex(ctx, job)
 	}
@@ -58,11 +58,7 @@ func (t *tasks) updateTitles(ctx context.Context, job *queue.Job) error {
 
 // updateTitlesForTitle is updateTitles for one title; it ends with a
 // debounced generate_library.
-func (t *tasks) updateTitlesForTitle(ctx context.Context, job *queue.Job) error {
-	var a titleArgs
-	if err := job.Bind(&a); err != nil {
-		return err
-	}
+func (t *tasks) updateTitlesForTitle(ctx context.Context, job *queue.Job, a UpdateTitlesForTitleArgs) error {
 	if !identify.IsAppID(a.TitleID) {
 		return queue.Permanent(fmt.Errorf("title_id %q is not 16 upper-case hex digits", a.TitleID))
 	}

@@ -33,9 +33,9 @@ func (q *Queue) NewJob(t Task, worker string, log *slog.Logger) *Job {
 // Queue returns the queue, for handlers that enqueue follow-up tasks.
 func (j *Job) Queue() *Queue { return j.q }
 
-// Bind decodes the args into v, rejecting unknown fields. Bad args never fix
-// themselves, so the error is permanent.
-func (j *Job) Bind(v any) error {
+// bind decodes the args into v, rejecting unknown fields. Bad args never fix
+// themselves, so the error is permanent. Define and DefineContinuation call it.
+func (j *Job) bind(v any) error {
 	dec := json.NewDecoder(bytes.NewReader(j.Task.Args))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/shelfhq/shelf/shared/organize"
 )
 
 // fileState is what says a file changed: its size and modification time.
@@ -41,7 +43,7 @@ func (w *Watcher) created(ctx context.Context, path string) {
 		w.folderCreated(ctx, path)
 		return
 	}
-	if !IsGameFile(path) {
+	if !organize.IsGameFile(path) {
 		w.m.Ignored.Inc()
 		return
 	}
@@ -100,7 +102,7 @@ func (w *Watcher) folderCreated(ctx context.Context, dir string) {
 
 // written handles a write to a file: it settles again before it is forwarded.
 func (w *Watcher) written(path string) {
-	if !IsGameFile(path) {
+	if !organize.IsGameFile(path) {
 		return
 	}
 	if _, settlingAlready := w.pending[path]; settlingAlready {
@@ -140,7 +142,7 @@ func (w *Watcher) renamed(ctx context.Context, path string) {
 		w.renames = append(w.renames, r)
 		return
 	}
-	if !IsGameFile(path) {
+	if !organize.IsGameFile(path) {
 		return
 	}
 	st, known := w.files[path]
@@ -186,7 +188,7 @@ func (w *Watcher) removed(ctx context.Context, path string) {
 		}
 		return
 	}
-	if !IsGameFile(path) {
+	if !organize.IsGameFile(path) {
 		return
 	}
 	_, wasSettling := w.pending[path]

@@ -23,14 +23,14 @@ type outgoing struct {
 
 func (w *Watcher) forwardAdd(ctx context.Context, path string) {
 	root, _ := w.rootOf(path)
-	w.enqueue(ctx, outgoing{op: opAdded, params: queue.Params{Name: pipeline.HandleFileAdded,
-		Args: map[string]string{"library_path": root, "filepath": path}}})
+	w.enqueue(ctx, outgoing{op: opAdded,
+		params: queue.NewParams(pipeline.HandleFileAddedArgs{LibraryPath: root, Filepath: path})})
 }
 
 func (w *Watcher) forwardMove(ctx context.Context, src, dest string) {
 	root, _ := w.rootOf(dest)
-	w.enqueue(ctx, outgoing{op: opMoved, params: queue.Params{Name: pipeline.HandleFileMoved,
-		Args: map[string]string{"library_path": root, "src": src, "dest": dest}}})
+	w.enqueue(ctx, outgoing{op: opMoved,
+		params: queue.NewParams(pipeline.HandleFileMovedArgs{LibraryPath: root, Src: src, Dest: dest})})
 }
 
 // forwardDelete reports path deleted, unless the organizer caused it.
@@ -43,15 +43,14 @@ func (w *Watcher) forwardDelete(ctx context.Context, path string) {
 	if !ok {
 		return
 	}
-	w.enqueue(ctx, outgoing{op: opDeleted, params: queue.Params{Name: pipeline.HandleFileDeleted,
-		Args: map[string]string{"library_path": root, "filepath": path}}})
+	w.enqueue(ctx, outgoing{op: opDeleted,
+		params: queue.NewParams(pipeline.HandleFileDeletedArgs{LibraryPath: root, Filepath: path})})
 }
 
 // enqueueScan asks for a full scan of the library root, which reconciles the catalog with the
 // folder whatever events were missed.
 func (w *Watcher) enqueueScan(ctx context.Context, root string) {
-	w.enqueue(ctx, outgoing{params: queue.Params{Name: pipeline.ScanLibrary,
-		Args: map[string]string{"library_path": root}}})
+	w.enqueue(ctx, outgoing{params: queue.NewParams(pipeline.ScanLibraryArgs{LibraryPath: root})})
 }
 
 // enqueue adds a task, or keeps it (and every later one, to keep their order) for the next

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"syscall"
+
+	"github.com/shelfhq/shelf/shared/organize"
 )
 
 // setLibraries makes the watched library folders those in paths: new ones are watched and
@@ -136,7 +138,7 @@ func (w *Watcher) watchTree(dir string, found func(path string, st fileState)) {
 			w.watchDir(path)
 			return nil
 		}
-		if !IsGameFile(path) {
+		if !organize.IsGameFile(path) {
 			return nil
 		}
 		if st, err := statFile(path); err == nil {

@@ -28,15 +28,6 @@ import (
 	"github.com/shelfhq/shelf/shared/settings"
 )
 
-// gameExtensions are the file types shelf manages, in lower case.
-var gameExtensions = []string{".nsp", ".nsz", ".xci", ".xcz"}
-
-// IsGameFile reports whether name has one of the game file extensions (nsp, nsz, xci, xcz), in
-// any case.
-func IsGameFile(name string) bool {
-	return slices.Contains(gameExtensions, strings.ToLower(filepath.Ext(name)))
-}
-
 // Options tune a Watcher. The zero value gives the defaults.
 type Options struct {
 	// Settle is how long a created or modified file must keep its size and modification time

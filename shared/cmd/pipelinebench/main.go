@@ -31,6 +31,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/pipeline"
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
 	"github.com/shelfhq/shelf/shared/queue"
@@ -137,7 +138,7 @@ func measure(files []pipelinetest.File, titledbURL string, procs, slots int, kee
 	q := queue.New(db, registry(db, mgr, data, log), queue.Options{})
 
 	start := time.Now()
-	if err := pipeline.ScanAll(ctx, q, s); err != nil {
+	if _, err := q.Enqueue(ctx, queue.NewParams(pipeline.UpdateTitleDBArgs{})); err != nil {
 		return err
 	}
 	var workers []*exec.Cmd
@@ -156,15 +157,15 @@ func measure(files []pipelinetest.File, titledbURL string, procs, slots int, kee
 			_ = cmd.Wait()
 		}
 	}()
-	if err := waitIdle(db, 30*time.Minute); err != nil {
+	if err := waitIdle(ctx, q, 30*time.Minute); err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
 
-	var identified, organized int64
-	db.Raw(`SELECT COUNT(*) FROM files WHERE identified`).Scan(&identified)
-	db.Raw(`SELECT COUNT(*) FROM files WHERE path NOT LIKE ? AND path NOT LIKE ?`,
-		filepath.Join(lib, "bulk")+"/%", filepath.Join(lib, "updates")+"/%").Scan(&organized)
+	identified, organized, err := countFiles(db, lib)
+	if err != nil {
+		return err
+	}
 	if _, err := os.Stat(pipeline.LibraryIndexPath(data)); err != nil {
 		return fmt.Errorf("no library index: %w", err)
 	}
@@ -180,16 +181,19 @@ func measure(files []pipelinetest.File, titledbURL string, procs, slots int, kee
 }
 
 // waitIdle waits until the chain and everything it caused has finished.
-func waitIdle(db *gorm.DB, limit time.Duration) error {
+func waitIdle(ctx context.Context, q *queue.Queue, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		var unfinished, generated int64
-		if err := db.Raw(`SELECT COUNT(*) FROM tasks WHERE status IN ('pending', 'running', 'waiting_for_children')`).
-			Scan(&unfinished).Error; err != nil {
-			return err
+		unfinished := int64(0)
+		for _, st := range []queue.Status{queue.StatusPending, queue.StatusRunning, queue.StatusWaitingForChildren} {
+			_, n, err := q.List(ctx, queue.Filter{Status: st, Limit: 1})
+			if err != nil {
+				return err
+			}
+			unfinished += n
 		}
-		if err := db.Raw(`SELECT COUNT(*) FROM tasks WHERE name = ? AND status = 'completed'`, pipeline.GenerateLibrary).
-			Scan(&generated).Error; err != nil {
+		_, generated, err := q.List(ctx, queue.Filter{Status: queue.StatusCompleted, Name: pipeline.GenerateLibrary, Limit: 1})
+		if err != nil {
 			return err
 		}
 		if unfinished == 0 && generated > 0 {
@@ -198,6 +202,29 @@ func waitIdle(db *gorm.DB, limit time.Duration) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return errors.New("the pipeline did not finish in time")
+}
+
+// countFiles counts the library's identified files and those the organizer
+// moved out of the generated bulk/ and updates/ folders.
+func countFiles(db *gorm.DB, lib string) (identified, organized int, err error) {
+	l, err := catalog.LibraryByPath(db, lib)
+	if err != nil {
+		return 0, 0, err
+	}
+	files, err := catalog.FilesInLibrary(db, l.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	bulk, updates := filepath.Join(lib, "bulk")+"/", filepath.Join(lib, "updates")+"/"
+	for _, f := range files {
+		if f.Identified {
+			identified++
+		}
+		if !strings.HasPrefix(f.Path, bulk) && !strings.HasPrefix(f.Path, updates) {
+			organized++
+		}
+	}
+	return identified, organized, nil
 }
 
 func registry(db *gorm.DB, mgr *settings.Manager, data string, log *slog.Logger) *queue.Registry {

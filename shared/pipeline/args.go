@@ -1,0 +1,161 @@
+package pipeline
+
+// The args of every library task, one type per task. Kind names the task, so
+// queue.NewParams(ScanLibraryArgs{…}) enqueues a scan and the handler
+// defined with queue.Define receives its ScanLibraryArgs decoded. The JSON
+// names are the REST API's (POST /api/tasks takes them as they are).
+
+// Task names.
+const (
+	UpdateTitleDB          = "update_titledb"
+	ScanLibrary            = "scan_library"
+	AddFile                = "add_file"
+	IdentifyLibrary        = "identify_library"
+	IdentifyFile           = "identify_file"
+	AddMissingApps         = "add_missing_apps"
+	AddMissingAppsForTitle = "add_missing_apps_for_title"
+	RemoveMissingFiles     = "remove_missing_files"
+	UpdateTitles           = "update_titles"
+	UpdateTitlesForTitle   = "update_titles_for_title"
+	OrganizeLibrary        = "organize_library"
+	OrganizeFile           = "organize_file"
+	RemoveOutdatedUpdates  = "remove_outdated_updates"
+	RemoveLibrary          = "remove_library"
+	HandleFileAdded        = "handle_file_added"
+	HandleFileMoved        = "handle_file_moved"
+	HandleFileDeleted      = "handle_file_deleted"
+	GenerateLibrary        = "generate_library"
+)
+
+// Continuations: enqueued exactly once when a fan-out task's children have
+// all finished (whatever their outcome). They get queue.ContinuationArgs.
+const (
+	ScanLibraryDone     = "scan_library_done"
+	IdentifyLibraryDone = "identify_library_done"
+	OrganizeLibraryDone = "organize_library_done"
+)
+
+// UpdateTitleDBArgs start the full chain: refresh the title database, then
+// scan every library folder.
+type UpdateTitleDBArgs struct{}
+
+func (UpdateTitleDBArgs) Kind() string { return UpdateTitleDB }
+
+// ScanLibraryArgs name the library folder to scan.
+type ScanLibraryArgs struct {
+	LibraryPath string `json:"library_path"`
+}
+
+func (ScanLibraryArgs) Kind() string { return ScanLibrary }
+
+// AddFileArgs name a file of a scan to record.
+type AddFileArgs struct {
+	LibraryPath string `json:"library_path"`
+	Filepath    string `json:"filepath"`
+}
+
+func (AddFileArgs) Kind() string { return AddFile }
+
+// IdentifyLibraryArgs name one library folder, or none for all of them.
+type IdentifyLibraryArgs struct {
+	LibraryPath string `json:"library_path,omitempty"`
+}
+
+func (IdentifyLibraryArgs) Kind() string { return IdentifyLibrary }
+
+// IdentifyFileArgs name a catalog file to identify.
+type IdentifyFileArgs struct {
+	FileID int64 `json:"file_id"`
+}
+
+func (IdentifyFileArgs) Kind() string { return IdentifyFile }
+
+// AddMissingAppsArgs name the library whose chain goes on afterwards, or
+// none (then update_titles follows).
+type AddMissingAppsArgs struct {
+	LibraryPath string `json:"library_path,omitempty"`
+}
+
+func (AddMissingAppsArgs) Kind() string { return AddMissingApps }
+
+// AddMissingAppsForTitleArgs name one title.
+type AddMissingAppsForTitleArgs struct {
+	TitleID string `json:"title_id"`
+}
+
+func (AddMissingAppsForTitleArgs) Kind() string { return AddMissingAppsForTitle }
+
+// RemoveMissingFilesArgs name one library folder, or none for all of them.
+type RemoveMissingFilesArgs struct {
+	LibraryPath string `json:"library_path,omitempty"`
+}
+
+func (RemoveMissingFilesArgs) Kind() string { return RemoveMissingFiles }
+
+// UpdateTitlesArgs: update_titles refreshes every title.
+type UpdateTitlesArgs struct{}
+
+func (UpdateTitlesArgs) Kind() string { return UpdateTitles }
+
+// UpdateTitlesForTitleArgs name one title.
+type UpdateTitlesForTitleArgs struct {
+	TitleID string `json:"title_id"`
+}
+
+func (UpdateTitlesForTitleArgs) Kind() string { return UpdateTitlesForTitle }
+
+// OrganizeLibraryArgs name one library folder, or none for all of them.
+type OrganizeLibraryArgs struct {
+	LibraryPath string `json:"library_path,omitempty"`
+}
+
+func (OrganizeLibraryArgs) Kind() string { return OrganizeLibrary }
+
+// OrganizeFileArgs name a catalog file to move into place.
+type OrganizeFileArgs struct {
+	FileID int64 `json:"file_id"`
+}
+
+func (OrganizeFileArgs) Kind() string { return OrganizeFile }
+
+// RemoveOutdatedUpdatesArgs: remove_outdated_updates looks at every library.
+type RemoveOutdatedUpdatesArgs struct{}
+
+func (RemoveOutdatedUpdatesArgs) Kind() string { return RemoveOutdatedUpdates }
+
+// RemoveLibraryArgs name the library folder to forget.
+type RemoveLibraryArgs struct {
+	LibraryPath string `json:"library_path"`
+}
+
+func (RemoveLibraryArgs) Kind() string { return RemoveLibrary }
+
+// HandleFileAddedArgs are a file the watcher saw created or changed.
+type HandleFileAddedArgs struct {
+	LibraryPath string `json:"library_path"`
+	Filepath    string `json:"filepath"`
+}
+
+func (HandleFileAddedArgs) Kind() string { return HandleFileAdded }
+
+// HandleFileMovedArgs are a move or rename the watcher saw.
+type HandleFileMovedArgs struct {
+	LibraryPath string `json:"library_path"`
+	Src         string `json:"src"`
+	Dest        string `json:"dest"`
+}
+
+func (HandleFileMovedArgs) Kind() string { return HandleFileMoved }
+
+// HandleFileDeletedArgs are a file the watcher saw removed.
+type HandleFileDeletedArgs struct {
+	LibraryPath string `json:"library_path"`
+	Filepath    string `json:"filepath"`
+}
+
+func (HandleFileDeletedArgs) Kind() string { return HandleFileDeleted }
+
+// GenerateLibraryArgs: generate_library writes the whole library index.
+type GenerateLibraryArgs struct{}
+
+func (GenerateLibraryArgs) Kind() string { return GenerateLibrary }

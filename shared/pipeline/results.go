@@ -1,0 +1,45 @@
+package pipeline
+
+// The results of the library tasks that report one (GET /api/tasks/{id}
+// shows them as "result").
+
+// UpdateTitleDBResult is update_titledb's result.
+type UpdateTitleDBResult struct {
+	// Changed is true when a file of the title database was replaced.
+	Changed   bool `json:"changed"`
+	Libraries int  `json:"libraries"`
+}
+
+// ScanLibraryResult is scan_library's result.
+type ScanLibraryResult struct {
+	// Files is how many game files the folder holds; Added how many were new
+	// or changed and so got an add_file child.
+	Files int `json:"files"`
+	Added int `json:"added"`
+}
+
+// FilesResult is identify_library's result: how many files it identifies.
+type FilesResult struct {
+	Files int `json:"files"`
+}
+
+// RemovedResult is the result of remove_missing_files and
+// remove_outdated_updates: how many files they forgot or deleted.
+type RemovedResult struct {
+	Removed int `json:"removed"`
+}
+
+// OrganizeLibraryResult is organize_library's result.
+type OrganizeLibraryResult struct {
+	// ToMove is how many files got an organize_file child.
+	ToMove int `json:"to_move"`
+}
+
+// GenerateLibraryResult is generate_library's result.
+type GenerateLibraryResult struct {
+	Hash string `json:"hash"`
+	// Written is false when the index already had this content.
+	Written bool `json:"written"`
+	// Titles is how many titles a written index lists.
+	Titles int `json:"titles,omitempty"`
+}
