@@ -65,15 +65,7 @@ func (t *tasks) sync(ctx context.Context, job *queue.Job, lib catalog.Library, p
 	if err != nil || !info.Mode().IsRegular() || !organize.IsGameFile(path) {
 		return t.forgetPath(ctx, job, path)
 	}
-	file, changed, err := catalog.UpsertFile(t.db(ctx), lib.ID, path, info.Size(), info.ModTime())
-	if err != nil {
-		return err
-	}
-	if !changed && (file.Identified || file.IdentificationAttempts > 0) {
-		return nil
-	}
-	job.Log.Info("file recorded; identifying it", "path", path, "file_id", file.ID)
-	return enqueue(ctx, job, IdentifyFileArgs{FileID: file.ID})
+	return t.record(ctx, job, lib, path, info)
 }
 
 // handleFileMoved follows a file the user moved or renamed: it keeps its row

@@ -122,6 +122,26 @@ func (t *tasks) identifyLibraryDone(ctx context.Context, job *queue.Job, c queue
 // titleBatch bounds the titles written per transaction.
 const titleBatch = 200
 
+// inTitleBatches calls fn for each title id, titleBatch titles per
+// transaction: one per title would cost a commit each, one for all would
+// hold the write lock for the whole library.
+func inTitleBatches(db *gorm.DB, titleIDs []string, fn func(tx *gorm.DB, titleID string) error) error {
+	for start := 0; start < len(titleIDs); start += titleBatch {
+		part := titleIDs[start:min(start+titleBatch, len(titleIDs))]
+		if err := db.Transaction(func(tx *gorm.DB) error {
+			for _, id := range part {
+				if err := fn(tx, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // addMissingApps adds not-owned rows for the updates and DLC the title
 // database knows of every owned title. In a chain (library_path set) it
 // goes on with remove_missing_files for that library, otherwise with
@@ -136,18 +156,10 @@ func (t *tasks) addMissingApps(ctx context.Context, job *queue.Job, a AddMissing
 		return err
 	}
 	defer release()
-	for start := 0; start < len(titleIDs); start += titleBatch {
-		part := titleIDs[start:min(start+titleBatch, len(titleIDs))]
-		if err := t.db(ctx).Transaction(func(tx *gorm.DB) error {
-			for _, id := range part {
-				if err := ensureMissingApps(tx, tdb, id); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
+	if err := inTitleBatches(t.db(ctx), titleIDs, func(tx *gorm.DB, id string) error {
+		return ensureMissingApps(tx, tdb, id)
+	}); err != nil {
+		return err
 	}
 	job.Log.Info("missing apps added", "titles", len(titleIDs))
 	if a.LibraryPath != "" {

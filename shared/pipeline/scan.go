@@ -182,6 +182,13 @@ func (t *tasks) addFile(ctx context.Context, job *queue.Job, a AddFileArgs) erro
 	if !info.Mode().IsRegular() {
 		return nil
 	}
+	return t.record(ctx, job, lib, path, info)
+}
+
+// record upserts the file at path and has it identified when it is new or
+// changed or was never tried: as a child inside a scan's fan-out (so the scan
+// waits for it), as a task of its own otherwise.
+func (t *tasks) record(ctx context.Context, job *queue.Job, lib catalog.Library, path string, info fs.FileInfo) error {
 	file, changed, err := catalog.UpsertFile(t.db(ctx), lib.ID, path, info.Size(), info.ModTime())
 	if err != nil {
 		return err
@@ -189,11 +196,12 @@ func (t *tasks) addFile(ctx context.Context, job *queue.Job, a AddFileArgs) erro
 	if !changed && (file.Identified || file.IdentificationAttempts > 0) {
 		return nil
 	}
-	job.Log.Debug("file recorded", "path", path, "file_id", file.ID, "changed", changed)
 	identify := IdentifyFileArgs{FileID: file.ID}
 	if inFanOut(job) {
+		job.Log.Debug("file recorded", "path", path, "file_id", file.ID, "changed", changed)
 		return job.Spawn(ctx, queue.NewParams(identify))
 	}
+	job.Log.Info("file recorded; identifying it", "path", path, "file_id", file.ID)
 	return enqueue(ctx, job, identify)
 }
 

@@ -27,18 +27,10 @@ func (t *tasks) updateTitles(ctx context.Context, job *queue.Job, _ UpdateTitles
 		return err
 	}
 	defer release()
-	for start := 0; start < len(titleIDs); start += titleBatch {
-		part := titleIDs[start:min(start+titleBatch, len(titleIDs))]
-		if err := t.db(ctx).Transaction(func(tx *gorm.DB) error {
-			for _, id := range part {
-				if err := refreshTitle(tx, tdb, id); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
+	if err := inTitleBatches(t.db(ctx), titleIDs, func(tx *gorm.DB, id string) error {
+		return refreshTitle(tx, tdb, id)
+	}); err != nil {
+		return err
 	}
 	dropped, err := catalog.DeleteTitlesWithNothingOwned(t.db(ctx))
 	if err != nil {

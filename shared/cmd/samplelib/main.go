@@ -13,8 +13,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 
+	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
 	"github.com/shelfhq/shelf/shared/titledb"
 )
 
@@ -46,29 +46,12 @@ func run(out string, n int, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	files := plan(db, n, seed)
-	if err := write(out, files); err != nil {
+	files := pipelinetest.Library(db, n, seed)
+	// Existing files are overwritten: running the command twice gives the
+	// same library.
+	if err := pipelinetest.Write(out, files); err != nil {
 		return err
 	}
 	slog.Info("sample library written", "dir", out, "files", len(files), "seed", seed)
-	return nil
-}
-
-// write creates every planned file under out. Existing files are
-// overwritten, so running the command twice gives the same library.
-func write(out string, files []libraryFile) error {
-	made := map[string]bool{}
-	for _, f := range files {
-		path := filepath.Join(out, filepath.FromSlash(f.path))
-		if dir := filepath.Dir(path); !made[dir] {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
-			}
-			made[dir] = true
-		}
-		if err := os.WriteFile(path, f.content, 0o644); err != nil {
-			return err
-		}
-	}
 	return nil
 }

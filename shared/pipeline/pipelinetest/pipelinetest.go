@@ -1,7 +1,8 @@
-// Package pipelinetest makes game libraries for the pipeline's tests and
-// benchmark: placeholder files named the way dump tools name them, scattered
-// over a messy folder layout as in cmd/samplelib, with strays a scan must
-// skip or cannot identify, and a title database that names them.
+// Package pipelinetest makes game libraries: placeholder files named the way
+// dump tools name them, scattered over a messy folder layout, with strays a
+// scan must skip or cannot identify, and a title database that names them.
+// The pipeline's tests and benchmark use it, and so does cmd/samplelib, which
+// writes the library `make run` starts with.
 package pipelinetest
 
 import (
@@ -73,6 +74,21 @@ func SampleLibrary(db *titledb.DB, seed uint64) []File {
 		files = append(files, placeholder(p))
 	}
 	return files
+}
+
+// Library is the library cmd/samplelib writes: with n == 0 the
+// SampleLibrary of the sample titledb; with n > 0 exactly n files, that set
+// first, then Synthetic titles (which the sample titledb does not know).
+func Library(db *titledb.DB, n int, seed uint64) []File {
+	files := SampleLibrary(db, seed)
+	if n == 0 {
+		return files
+	}
+	if n <= len(files) {
+		return files[:n]
+	}
+	more, _ := Synthetic(n-len(files), seed)
+	return append(files, more...)
 }
 
 // Synthetic invents titles until their files number n: each title has a

@@ -1,14 +1,13 @@
-package main
+package pipelinetest_test
 
 import (
-	"io/fs"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"testing"
 
+	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
 	"github.com/shelfhq/shelf/shared/titledb"
 )
 
@@ -26,7 +25,7 @@ func loadSample(t *testing.T) *titledb.DB {
 func TestDefaultLibraryHoldsOneFilePerSampleApp(t *testing.T) {
 	t.Parallel()
 	db := loadSample(t)
-	files := plan(db, 0, 1)
+	files := pipelinetest.Library(db, 0, 1)
 
 	want := map[string]int{} // app id → version expected in its name
 	for _, title := range db.Titles() {
@@ -47,7 +46,7 @@ func TestDefaultLibraryHoldsOneFilePerSampleApp(t *testing.T) {
 	var atRoot, inFolders int
 	exts := map[string]bool{}
 	for _, f := range files {
-		m := dumpNamePattern.FindStringSubmatch(f.path)
+		m := dumpNamePattern.FindStringSubmatch(f.Path)
 		if m == nil {
 			continue
 		}
@@ -56,13 +55,13 @@ func TestDefaultLibraryHoldsOneFilePerSampleApp(t *testing.T) {
 		}
 		got[m[1]], _ = strconv.Atoi(m[2])
 		exts[m[3]] = true
-		if path.Dir(f.path) == "." {
+		if path.Dir(f.Path) == "." {
 			atRoot++
 		} else {
 			inFolders++
 		}
 		if kind, _, ok := db.AppType(m[1], got[m[1]]); !ok || kind == "" {
-			t.Errorf("%s is not in the sample titledb", f.path)
+			t.Errorf("%s is not in the sample titledb", f.Path)
 		}
 	}
 	if len(got) != len(want) {
@@ -83,9 +82,9 @@ func TestDefaultLibraryHoldsOneFilePerSampleApp(t *testing.T) {
 	}
 	var paths []string
 	for _, f := range files {
-		paths = append(paths, f.path)
+		paths = append(paths, f.Path)
 	}
-	for _, stray := range strays {
+	for _, stray := range pipelinetest.Strays {
 		if !slices.Contains(paths, stray) {
 			t.Errorf("stray %s missing", stray)
 		}
@@ -95,46 +94,25 @@ func TestDefaultLibraryHoldsOneFilePerSampleApp(t *testing.T) {
 func TestBulkLibraryHasExactlyNFilesDeterminedBySeed(t *testing.T) {
 	t.Parallel()
 	db := loadSample(t)
-	a, b, other := plan(db, 2000, 7), plan(db, 2000, 7), plan(db, 2000, 8)
+	a, b, other := pipelinetest.Library(db, 2000, 7), pipelinetest.Library(db, 2000, 7), pipelinetest.Library(db, 2000, 8)
 
 	if len(a) != 2000 || len(b) != 2000 || len(other) != 2000 {
 		t.Fatalf("want 2000 files each, got %d, %d, %d", len(a), len(b), len(other))
 	}
-	if !slices.EqualFunc(a, b, func(x, y libraryFile) bool { return x.path == y.path && string(x.content) == string(y.content) }) {
+	if !slices.EqualFunc(a, b, func(x, y pipelinetest.File) bool { return x.Path == y.Path && string(x.Content) == string(y.Content) }) {
 		t.Error("the same seed gave different libraries")
 	}
-	if slices.EqualFunc(a, other, func(x, y libraryFile) bool { return x.path == y.path }) {
+	if slices.EqualFunc(a, other, func(x, y pipelinetest.File) bool { return x.Path == y.Path }) {
 		t.Error("different seeds gave the same library")
 	}
 	seen := map[string]bool{}
 	for _, f := range a {
-		if seen[f.path] {
-			t.Errorf("duplicate path %s", f.path)
+		if seen[f.Path] {
+			t.Errorf("duplicate path %s", f.Path)
 		}
-		seen[f.path] = true
+		seen[f.Path] = true
 	}
-	if n := len(plan(db, 3, 1)); n != 3 {
+	if n := len(pipelinetest.Library(db, 3, 1)); n != 3 {
 		t.Errorf("-n 3 gave %d files", n)
-	}
-}
-
-func TestRunWritesTheLibrary(t *testing.T) {
-	t.Parallel()
-	out := filepath.Join(t.TempDir(), "library")
-	if err := run(out, 100, 1); err != nil {
-		t.Fatal(err)
-	}
-	var count int
-	filepath.WalkDir(out, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			count++
-		}
-		return err
-	})
-	if count != 100 {
-		t.Errorf("want 100 files on disk, got %d", count)
-	}
-	if err := run("", 0, 1); err == nil {
-		t.Error("run without -out succeeded")
 	}
 }
