@@ -41,7 +41,7 @@ func run(ctx context.Context, s *service.Service) error {
 	// alone, so replicas starting together or restarting in a loop run it once. A failure here
 	// leaves the periodic scan and the watcher's scans to do it; it is no reason not to work.
 	if err := pipeline.Startup(ctx, s.Queue, s.Settings.Current()); err != nil {
-		s.Log.Error("starting the library pipeline", "error", err)
+		s.Log.Error("starting the library pipeline", "err", err)
 	}
 
 	s.SetReady(true)

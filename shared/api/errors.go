@@ -127,7 +127,7 @@ func fiberCode(status int) string {
 // method, body too large) and recovered panics are JSON like the handlers' errors.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
 	ae := classify(err)
-	attrs := []any{"method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "error", err}
+	attrs := []any{"method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "err", err}
 	if ae == nil {
 		s.log.Error("api request failed", attrs...)
 		ae = newError(fiber.StatusInternalServerError, codeInternal,

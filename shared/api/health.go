@@ -25,7 +25,7 @@ func (s *server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
 	defer cancel()
 	if err := s.databaseReady(ctx); err != nil {
-		s.log.Warn("api not ready", "error", err)
+		s.log.Warn("api not ready", "err", err)
 		return newError(fiber.StatusServiceUnavailable, "not_ready", "%v", err)
 	}
 	return c.JSON(fiber.Map{"status": "ok"})

@@ -108,7 +108,7 @@ func (t *tasks) buildIndex(ctx context.Context, job *queue.Job) (LibraryIndex, e
 		defer release()
 		dlcName = func(id string) string { info, _ := tdb.Title(id); return info.Name }
 	} else {
-		job.Log.Warn("no title database; DLC names left out", "error", err)
+		job.Log.Warn("no title database; DLC names left out", "err", err)
 	}
 
 	byTitle := map[string]*IndexTitle{}

@@ -176,9 +176,14 @@ const failSet = `
 		WHEN ? OR attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
 	finished_at = CASE WHEN cancel_requested = 1 OR ? OR attempts >= max_attempts THEN CAST(? AS BIGINT) ELSE NULL END,
 	run_after = CASE WHEN cancel_requested = 1 OR ? OR attempts >= max_attempts THEN run_after ELSE ? END,
-	dedup_key = CASE WHEN dedup_key IS NOT NULL AND EXISTS (SELECT 1 FROM tasks d
-		WHERE d.dedup_key = tasks.dedup_key AND d.status = 'pending') THEN NULL ELSE dedup_key END,
+	dedup_key = ` + dedupKeyUnlessTaken + `,
 	lease_expires_at = NULL`
+
+// dedupKeyUnlessTaken is the dedup_key a task returning to pending keeps:
+// its own, unless a pending duplicate that arrived while it ran holds that
+// key now (the unique index allows one pending task per key), and then none.
+const dedupKeyUnlessTaken = `CASE WHEN dedup_key IS NOT NULL AND EXISTS (SELECT 1 FROM tasks d
+		WHERE d.dedup_key = tasks.dedup_key AND d.status = 'pending') THEN NULL ELSE dedup_key END`
 
 func (q *Queue) failArgs(permanent bool, retryAt int64) []any {
 	now := micros(q.now())
@@ -217,8 +222,7 @@ func (q *Queue) cancelHeld(ctx context.Context, tx *gorm.DB, r Ref) error {
 func (q *Queue) release(ctx context.Context, tx *gorm.DB, r Ref) error {
 	res, err := q.exec(ctx, tx, `UPDATE tasks SET status = 'pending', attempts = attempts - 1,
 			started_at = NULL, lease_expires_at = NULL,
-			dedup_key = CASE WHEN dedup_key IS NOT NULL AND EXISTS (SELECT 1 FROM tasks d
-				WHERE d.dedup_key = tasks.dedup_key AND d.status = 'pending') THEN NULL ELSE dedup_key END
+			dedup_key = `+dedupKeyUnlessTaken+`
 		WHERE id = ?`+heldBy, append([]any{r.ID}, r.guard()...)...)
 	if err != nil {
 		return err

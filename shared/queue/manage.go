@@ -59,8 +59,7 @@ func (q *Queue) Retry(ctx context.Context, id int64) (Task, error) {
 		}
 		if _, err := q.exec(ctx, tx, `UPDATE tasks SET status = 'pending', attempts = 0, run_after = ?,
 				started_at = NULL, finished_at = NULL, lease_expires_at = NULL, cancel_requested = 0,
-				dedup_key = CASE WHEN dedup_key IS NOT NULL AND EXISTS (SELECT 1 FROM tasks d
-					WHERE d.dedup_key = tasks.dedup_key AND d.status = 'pending') THEN NULL ELSE dedup_key END
+				dedup_key = `+dedupKeyUnlessTaken+`
 			WHERE id = ?`, micros(q.now()), id); err != nil {
 			return err
 		}

@@ -58,9 +58,8 @@ func (w *writer) session(ctx context.Context) (*gorm.DB, error) {
 // openLockFile opens <database>-writer.lock, or returns nil (no flock, only
 // SQLite's busy handler) for an in-memory database or a read-only folder.
 func openLockFile(ctx context.Context, conn *sql.Conn) *os.File {
-	var seq int
-	var name, file string
-	if err := conn.QueryRowContext(ctx, "PRAGMA database_list").Scan(&seq, &name, &file); err != nil || file == "" {
+	file, err := sqliteFile(ctx, conn)
+	if err != nil || file == "" {
 		return nil
 	}
 	f, err := os.OpenFile(file+"-writer.lock", os.O_RDWR|os.O_CREATE, 0o644)

@@ -57,7 +57,7 @@ func startProbeServer(addr string, s *Service, log *slog.Logger) (stop func(), e
 	go func() {
 		defer close(done)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics server failed", "error", err)
+			log.Error("metrics server failed", "err", err)
 		}
 	}()
 	log.Info("serving /metrics, /livez and /readyz", "addr", ln.Addr().String())

@@ -107,7 +107,7 @@ func Run(service string, args []string, getenv func(string) string, logOut io.Wr
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	if err := serve(ctx, cfg, log, run); err != nil {
-		log.Error("stopped with an error", "error", err)
+		log.Error("stopped with an error", "err", err)
 		return 1
 	}
 	log.Info("stopped")
@@ -130,7 +130,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, run RunFunc
 	go func() {
 		defer close(settingsDone)
 		if err := s.Settings.Run(settingsCtx); err != nil {
-			log.Error("settings.yaml is no longer watched; edits apply after a restart", "error", err)
+			log.Error("settings.yaml is no longer watched; edits apply after a restart", "err", err)
 		}
 	}()
 	defer func() { stopSettings(); <-settingsDone }()
@@ -153,7 +153,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Service,
 	}
 	closeAll = func() {
 		if err := store.Close(db); err != nil {
-			log.Warn("closing database", "error", err)
+			log.Warn("closing database", "err", err)
 		}
 	}
 	manager, err := settings.NewManager(cfg.SettingsPath(), log)

@@ -64,7 +64,7 @@ func NewManager(path string, log *slog.Logger) (*Manager, error) {
 		s = Default()
 		m.fileInvalid = true
 		m.reloadErrors.Add(1)
-		m.log.Error("settings file rejected; using defaults until it is fixed", "error", err)
+		m.log.Error("settings file rejected; using defaults until it is fixed", "err", err)
 	default:
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (m *Manager) reload() {
 	if err != nil {
 		m.fileInvalid = true
 		n := m.reloadErrors.Add(1)
-		m.log.Error("settings file rejected; keeping the last good settings", "error", err, "reload_errors", n)
+		m.log.Error("settings file rejected; keeping the last good settings", "err", err, "reload_errors", n)
 		return
 	}
 	m.markFileValid()

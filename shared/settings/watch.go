@@ -72,7 +72,7 @@ func (m *Manager) Run(ctx context.Context) error {
 			if !ok {
 				return errors.New("watch settings: watcher closed")
 			}
-			m.log.Warn("settings watcher error", "error", err)
+			m.log.Warn("settings watcher error", "err", err)
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
 				schedule() // events were lost; one of them may have been ours
 			}

@@ -80,7 +80,7 @@ func (w *Watcher) send(ctx context.Context, o outgoing) bool {
 	res, err := w.q.Enqueue(ctx, o.params)
 	if err != nil {
 		if ctx.Err() == nil {
-			w.log.Error("cannot enqueue file event; will retry", "task", o.params.Name, "args", o.params.Args, "error", err)
+			w.log.Error("cannot enqueue file event; will retry", "task", o.params.Name, "args", o.params.Args, "err", err)
 		}
 		return false
 	}
@@ -98,7 +98,7 @@ func (w *Watcher) ignored(ctx context.Context, path string) bool {
 	ok, err := catalog.ConsumeIgnoredEvent(w.db.WithContext(ctx), path)
 	if err != nil {
 		if ctx.Err() == nil {
-			w.log.Warn("cannot check ignored events", "path", path, "error", err)
+			w.log.Warn("cannot check ignored events", "path", path, "err", err)
 		}
 		return false
 	}

@@ -19,7 +19,7 @@ func (w *Watcher) setLibraries(ctx context.Context, paths []string) {
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
-			w.log.Error("library path cannot be made absolute; not watched", "path", p, "error", err)
+			w.log.Error("library path cannot be made absolute; not watched", "path", p, "err", err)
 			continue
 		}
 		want[abs] = true
@@ -50,7 +50,7 @@ func (w *Watcher) addLibrary(root string) bool {
 		if err == nil {
 			err = errors.New("not a directory")
 		}
-		w.log.Warn("library folder not available; watching it once it is", "library", root, "error", err)
+		w.log.Warn("library folder not available; watching it once it is", "library", root, "err", err)
 		return false
 	}
 	w.roots[root] = true
@@ -128,7 +128,7 @@ func (w *Watcher) watchTree(dir string, found func(path string, st fileState)) {
 			if path != dir && errors.Is(err, fs.ErrNotExist) {
 				return nil // removed while walking; its event tells the rest
 			}
-			w.log.Warn("cannot read library folder", "path", path, "error", err)
+			w.log.Warn("cannot read library folder", "path", path, "err", err)
 			if d != nil && d.IsDir() && path != dir {
 				return fs.SkipDir
 			}
@@ -147,7 +147,7 @@ func (w *Watcher) watchTree(dir string, found func(path string, st fileState)) {
 		return nil
 	})
 	if err != nil {
-		w.log.Warn("walking library folder", "path", dir, "error", err)
+		w.log.Warn("walking library folder", "path", dir, "err", err)
 	}
 }
 
@@ -158,9 +158,9 @@ func (w *Watcher) watchDir(dir string) {
 	}
 	if err := w.fs.Add(dir); err != nil {
 		if errors.Is(err, syscall.ENOSPC) {
-			w.log.Error("out of inotify watches; raise fs.inotify.max_user_watches", "path", dir, "error", err)
+			w.log.Error("out of inotify watches; raise fs.inotify.max_user_watches", "path", dir, "err", err)
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			w.log.Warn("cannot watch folder", "path", dir, "error", err)
+			w.log.Warn("cannot watch folder", "path", dir, "err", err)
 		}
 		return
 	}

@@ -189,7 +189,7 @@ func (w *Watcher) handle(ctx context.Context, ev fsnotify.Event) {
 // watchError handles an error from the kernel watch. Lost events are repaired by scanning.
 func (w *Watcher) watchError(ctx context.Context, err error) {
 	if errors.Is(err, fsnotify.ErrEventOverflow) {
-		w.log.Warn("file events were lost; rescanning the libraries", "error", err)
+		w.log.Warn("file events were lost; rescanning the libraries", "err", err)
 		for root, watched := range w.roots {
 			if watched {
 				w.enqueueScan(ctx, root)
@@ -197,7 +197,7 @@ func (w *Watcher) watchError(ctx context.Context, err error) {
 		}
 		return
 	}
-	w.log.Warn("file watch error", "error", err)
+	w.log.Warn("file watch error", "err", err)
 }
 
 // rootOf returns the library folder that holds path (the innermost one, if they nest).

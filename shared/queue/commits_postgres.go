@@ -6,23 +6,16 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"gorm.io/gorm"
 )
 
-// pgCommits listens on PostgreSQL's shelf_tasks channel (a trigger notifies
-// it when tasks are inserted or change status), with a poll as a fallback
-// while the listening connection is down.
-func pgCommits(ctx context.Context, db *gorm.DB, dsn string) (<-chan struct{}, error) {
+// postgresCommits listens on PostgreSQL's shelf_tasks channel (a trigger
+// notifies it when tasks are inserted or change status), with a poll as a
+// fallback while the listening connection is down.
+func postgresCommits(ctx context.Context, dsn string) (<-chan struct{}, error) {
 	if dsn == "" {
 		return nil, fmt.Errorf("commit notifications: no PostgreSQL URL")
 	}
-	out := make(chan struct{}, 1)
-	notify := func() {
-		select {
-		case out <- struct{}{}:
-		default:
-		}
-	}
+	out, notify := newWakeup()
 	go func() {
 		defer close(out)
 		for ctx.Err() == nil {

@@ -26,8 +26,14 @@ import (
 // without it.
 func (q *Queue) Commits(ctx context.Context, interval time.Duration) (<-chan struct{}, error) {
 	if q.dialect == store.Postgres {
-		return pgCommits(ctx, q.db, store.PostgresURL(q.db))
+		return postgresCommits(ctx, store.PostgresURL(q.db))
 	}
+	return q.sqliteCommits(ctx, interval)
+}
+
+// sqliteCommits watches the -wal file of the database (inotify), with PRAGMA
+// data_version polled as the safety net.
+func (q *Queue) sqliteCommits(ctx context.Context, interval time.Duration) (<-chan struct{}, error) {
 	if interval <= 0 {
 		interval = 2 * time.Millisecond
 	}
@@ -39,9 +45,8 @@ func (q *Queue) Commits(ctx context.Context, interval time.Duration) (<-chan str
 	if err != nil {
 		return nil, fmt.Errorf("commit notifications: %w", err)
 	}
-	var seq int
-	var name, path string
-	if err := conn.QueryRowContext(ctx, "PRAGMA database_list").Scan(&seq, &name, &path); err != nil {
+	path, err := sqliteFile(ctx, conn)
+	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("commit notifications: %w", err)
 	}
@@ -53,13 +58,7 @@ func (q *Queue) Commits(ctx context.Context, interval time.Duration) (<-chan str
 			interval = time.Second
 		}
 	}
-	out := make(chan struct{}, 1)
-	notify := func() {
-		select {
-		case out <- struct{}{}:
-		default:
-		}
-	}
+	out, notify := newWakeup()
 	go func() {
 		defer close(out)
 		defer conn.Close()
@@ -91,6 +90,30 @@ func (q *Queue) Commits(ctx context.Context, interval time.Duration) (<-chan str
 		}
 	}()
 	return out, nil
+}
+
+// newWakeup returns a channel of capacity one and the function that signals
+// it: a signal never blocks, and a receiver that was busy sees one signal
+// for many.
+func newWakeup() (chan struct{}, func()) {
+	out := make(chan struct{}, 1)
+	return out, func() {
+		select {
+		case out <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// sqliteFile returns the path of the database file conn is on ("" for an
+// in-memory database).
+func sqliteFile(ctx context.Context, conn *sql.Conn) (string, error) {
+	var seq int
+	var name, file string
+	if err := conn.QueryRowContext(ctx, "PRAGMA database_list").Scan(&seq, &name, &file); err != nil {
+		return "", err
+	}
+	return file, nil
 }
 
 func dataVersion(ctx context.Context, conn *sql.Conn) int64 {
