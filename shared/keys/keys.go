@@ -90,7 +90,12 @@ type Set struct {
 	keyArea    [keyAreaIndexCount][MaxGenerations][keySize]byte
 	hasKeyArea [keyAreaIndexCount][MaxGenerations]bool
 	masterKeys []int
+	// names are the names (never the values) of the keys in the file.
+	names map[string]bool
 }
+
+// Has reports whether the file holds the key name (e.g. "master_key_0b").
+func (s *Set) Has(name string) bool { return s.names[name] }
 
 // HeaderKey is the AES-128-XTS key pair (data key then tweak key) of NCA
 // headers.
@@ -138,7 +143,10 @@ func Parse(text []byte) (*Set, error) {
 			missing = append(missing, name)
 		}
 	}
-	s := &Set{}
+	s := &Set{names: make(map[string]bool, len(values))}
+	for name := range values {
+		s.names[name] = true
+	}
 	for gen := range MaxGenerations {
 		if _, ok := values[MasterKeyName(gen)]; ok {
 			s.masterKeys = append(s.masterKeys, gen)
