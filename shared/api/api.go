@@ -127,6 +127,7 @@ func (s *server) routes(app *fiber.App) {
 	api.Get("/settings", s.getSettings)
 	api.Put("/settings", s.putSettings)
 	api.Post("/settings/preview", s.previewSettings)
+	s.keysRoutes(api)
 
 	api.Get("/library", s.libraryIndex)
 	api.Post("/library/scan", s.scanLibrary)

@@ -81,6 +81,11 @@ func operations() []operation {
 		{method: "POST", path: "/api/settings/preview", tag: "settings", summary: "Render the organizer templates of a settings patch (as PUT takes) for an example file of each kind, without saving; invalid settings are PUT's 422.",
 			body: ref("SettingsPatch"), bodyOptional: true, status: 200, result: ref("SettingsPreview"), others: []int{400, 422}, access: mutating},
 
+		{method: "GET", path: "/api/keys", tag: "keys", summary: "The keys file's status: valid or not, the master keys present and the keys files of the library needed but it lacks. Never a key.",
+			status: 200, result: ref("KeysStatus")},
+		{method: "PUT", path: "/api/keys", tag: "keys", summary: "Store prod.keys (the body is its text, or {\"text\": ...} as JSON); files not identified by content are identified again.",
+			body: ref("KeysUpload"), status: 200, result: ref("KeysUploadResult"), others: []int{400, 422}, access: mutating},
+
 		{method: "GET", path: "/api/library", tag: "library", summary: "The generated library index, with a strong ETag (If-None-Match gives 304).",
 			params: []obj{headerParam("If-None-Match", "An ETag from an earlier answer.")}, status: 200, result: obj{"type": "object"}, others: []int{304, 404}},
 		{method: "POST", path: "/api/library/scan", tag: "library", summary: "Scan one configured library folder, or every one when path is absent.",

@@ -29,7 +29,10 @@ func schemas() obj {
 			"files":   array(object(obj{"url": str(), "size": integer()}, "url", "size")),
 			"success": str(),
 		}, "files", "success"),
-		"SettingsPreview": previewSchema(),
+		"SettingsPreview":  previewSchema(),
+		"KeysStatus":       keysStatusSchema(),
+		"KeysUpload":       object(obj{"text": str()}, "text"),
+		"KeysUploadResult": keysUploadResultSchema(),
 	}
 }
 
