@@ -52,12 +52,19 @@ func Commands() []service.Command {
 			Summary: "write a consistent copy of the SQLite database to a file (services may run)",
 			Flags: func(fs *flag.FlagSet) func(context.Context, config.Config, io.Writer) error {
 				outPath := fs.String("out", "", "backup `FILE` to write; empty means <data-dir>/backups/shelf-<time>.db")
+				withKeys := fs.Bool("with-keys", false, "also copy the keys file (prod.keys) to FILE.prod.keys, mode 0600; left out otherwise")
 				return func(ctx context.Context, cfg config.Config, out io.Writer) error {
 					path := *outPath
 					if path == "" {
 						path = DefaultBackupPath(cfg.DataDir, time.Now())
 					}
-					return Backup(ctx, cfg.DatabasePath(), path, out)
+					if err := Backup(ctx, cfg.DatabasePath(), path, out); err != nil {
+						return err
+					}
+					if *withKeys {
+						return BackupKeys(cfg.DataDir, path, out)
+					}
+					return nil
 				}
 			},
 		},
