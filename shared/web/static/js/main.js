@@ -1,4 +1,4 @@
-// The router: #/tasks, #/tasks/42, #/library, #/settings, #/health (with ?query for filters).
+// The router: #/tasks, #/tasks/42, #/library, #/settings, #/keys, #/health (with ?query for filters).
 // Each page module exports mount(container, route) and returns a function that stops it (its
 // polling), called before the next page mounts.
 import { askToken, token } from './api.js';
@@ -8,6 +8,7 @@ import * as task from './task.js';
 import * as library from './library.js';
 import * as settings from './settings.js';
 import * as health from './health.js';
+import * as keys from './keys.js';
 
 const pages = [
   { pattern: /^tasks\/(\d+)$/, nav: 'tasks', page: task },
@@ -15,6 +16,7 @@ const pages = [
   { pattern: /^library$/, nav: 'library', page: library },
   { pattern: /^settings$/, nav: 'settings', page: settings },
   { pattern: /^health$/, nav: 'health', page: health },
+  { pattern: /^keys$/, nav: 'keys', page: keys },
 ];
 
 const view = document.getElementById('view');
