@@ -76,7 +76,7 @@ func (s *server) putKeys(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("keys saved, but marking files for identification failed: %w", err)
 	}
-	res, err := s.q.Enqueue(c.UserContext(), queue.Params{Name: pipeline.IdentifyLibrary, Args: libraryArgs{}})
+	res, err := s.q.Enqueue(c.UserContext(), queue.NewParams(pipeline.IdentifyLibraryArgs{}))
 	if err != nil {
 		return fmt.Errorf("keys saved, but enqueueing identify_library failed: %w", err)
 	}
