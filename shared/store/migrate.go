@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,8 +86,19 @@ func Migrated(ctx context.Context, db *gorm.DB) (bool, error) {
 	return int(n) >= len(migrations), nil
 }
 
+// Versions lists the migration versions shelf knows, in the order they
+// apply. Versions are handed out to parallel work ahead of time, so the list
+// may have gaps while a lower one is still to land.
+func Versions() []int {
+	v := make([]int, len(migrations))
+	for i, m := range migrations {
+		v[i] = m.Version
+	}
+	return v
+}
+
 // LatestVersion is the highest migration version shelf knows.
-func LatestVersion() int { return migrations[len(migrations)-1].Version }
+func LatestVersion() int { return slices.Max(Versions()) }
 
 // postgresDDL translates SQLite DDL to PostgreSQL: 64-bit identity keys and
 // references to them, and DOUBLE PRECISION for REAL.

@@ -147,4 +147,15 @@ var migrations = []Migration{
 				FOR EACH ROW WHEN (NEW.status = 'pending') EXECUTE FUNCTION shelf_tasks_notify()`,
 		},
 	},
+	{
+		Version: 6,
+		Name:    "identification by content",
+		// How each app of a file was found (cnmt, ticket, filename), and
+		// what the user should know of a file's identification: its name
+		// and its content disagree, or why the content could not be read.
+		SQLite: []string{
+			`ALTER TABLE file_apps ADD COLUMN method TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE files ADD COLUMN identification_note TEXT NOT NULL DEFAULT ''`,
+		},
+	},
 }
