@@ -144,7 +144,7 @@ func TestPutKeysIdentifiesFilesAgainAndNamesMissingKeys(t *testing.T) {
 	}
 	byName, failed := add("a [0100000000010000].nsp"), add("b.nsp")
 	require.NoError(t, catalog.RecordIdentification(b.db, byName.ID,
-		[]catalog.AppRef{{AppID: "0100000000010000", TitleID: "0100000000010000", Type: "base"}}, "filename"))
+		[]catalog.AppRef{{AppID: "0100000000010000", TitleID: "0100000000010000", Type: "base"}}, "filename", ""))
 	require.NoError(t, catalog.RecordIdentificationFailure(b.db, failed.ID, "unidentifiable: 1234.cnmt.nca: needs master_key_0b"))
 
 	r := b.do(t, http.MethodPut, "/api/keys", testKeys(5).Text(), "Content-Type", "text/plain")

@@ -87,7 +87,7 @@ func TestListFilesUnidentified(t *testing.T) {
 	good, _, err := catalog.UpsertFile(b.db, lib.ID, filepath.Join(lib.Path, "Good [0100000000010000][v0].nsp"), 10, time.Now())
 	require.NoError(t, err)
 	require.NoError(t, catalog.RecordIdentification(b.db, good.ID,
-		[]catalog.AppRef{{AppID: "0100000000010000", TitleID: "0100000000010000", Type: "base"}}, "filename"))
+		[]catalog.AppRef{{AppID: "0100000000010000", TitleID: "0100000000010000", Type: "base"}}, "filename", ""))
 	bad, _, err := catalog.UpsertFile(b.db, lib.ID, filepath.Join(lib.Path, "mystery.nsp"), 20, time.Now())
 	require.NoError(t, err)
 	require.NoError(t, catalog.RecordIdentificationFailure(b.db, bad.ID, "no id in the name"))

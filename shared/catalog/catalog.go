@@ -51,6 +51,10 @@ type File struct {
 	IdentificationMethod   string // e.g. identify.MethodFilename
 	IdentificationError    string // why the last attempt failed, "" if it didn't
 	IdentificationAttempts int
+	// IdentificationNote is what the user should know of an identified
+	// file: its name and its content disagree (the content wins), or why
+	// its content could not be read (e.g. "needs master_key_0b").
+	IdentificationNote string
 	CreatedAt              int64 `gorm:"autoCreateTime:false"` // unix µs
 	UpdatedAt              int64 `gorm:"autoUpdateTime:false"` // unix µs
 }
@@ -78,6 +82,8 @@ type FileApp struct {
 	FileID int64 `gorm:"primaryKey;autoIncrement:false"`
 	// AppRowID is apps.id (not the 16 digit app id).
 	AppRowID int64 `gorm:"column:app_id;primaryKey;autoIncrement:false"`
+	// Method is how the app was found in the file (cnmt, ticket, filename).
+	Method string
 }
 
 func (FileApp) TableName() string { return "file_apps" }

@@ -57,7 +57,7 @@ func (b testBundle) addFile(t *testing.T, name string) File {
 
 func (b testBundle) identify(t *testing.T, f File, apps ...AppRef) {
 	t.Helper()
-	if err := RecordIdentification(b.db, f.ID, apps, identify.MethodFilename); err != nil {
+	if err := RecordIdentification(b.db, f.ID, apps, identify.MethodFilename, ""); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -222,7 +222,7 @@ func TestRecordIdentificationErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := RecordIdentification(b.db, tt.fileID, tt.apps, identify.MethodFilename)
+			err := RecordIdentification(b.db, tt.fileID, tt.apps, identify.MethodFilename, "")
 			if err == nil || tt.want != nil && !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
@@ -576,7 +576,7 @@ func TestFunctionsJoinTheCallersTransaction(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := RecordIdentification(tx, f.ID, []AppRef{baseApp}, identify.MethodFilename); err != nil {
+		if err := RecordIdentification(tx, f.ID, []AppRef{baseApp}, identify.MethodFilename, ""); err != nil {
 			return err
 		}
 		return rollback

@@ -24,7 +24,7 @@ func UpsertFile(db *gorm.DB, libraryID int64, path string, size int64, mtime tim
 			VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, '', '', 0, ?, ?)
 			ON CONFLICT (path) DO UPDATE SET
 				library_id = excluded.library_id, size = excluded.size, mtime = excluded.mtime,
-				identified = FALSE, identification_method = '', identification_error = '',
+				identified = FALSE, identification_method = '', identification_error = '', identification_note = '',
 				identification_attempts = 0, updated_at = excluded.updated_at
 			WHERE files.size <> excluded.size OR files.mtime <> excluded.mtime
 				OR files.library_id <> excluded.library_id

@@ -11,17 +11,20 @@ import (
 	"github.com/shelfhq/shelf/shared/identify"
 )
 
-// RecordIdentification records that the file holds apps, found by method.
-// The apps become owned (created if new), the file's previous apps are
-// replaced, and each app's title gets a titles row if it has none.
-func RecordIdentification(db *gorm.DB, fileID int64, apps []AppRef, method string) error {
+// RecordIdentification records that the file holds apps, found by method,
+// with note telling what the user should know of it ("" for nothing: see
+// File.IdentificationNote). The apps become owned (created if new), the
+// file's previous apps are replaced, and each app's title gets a titles row
+// if it has none.
+func RecordIdentification(db *gorm.DB, fileID int64, apps []AppRef, method, note string) error {
 	apps, err := normalizeApps(apps)
 	if err != nil {
 		return fmt.Errorf("recording identification of file %d: %w", fileID, err)
 	}
 	err = db.Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE files SET identified = TRUE, identification_method = ?, identification_error = '',
-			identification_attempts = identification_attempts + 1, updated_at = ? WHERE id = ?`, method, now(), fileID)
+			identification_note = ?, identification_attempts = identification_attempts + 1, updated_at = ? WHERE id = ?`,
+			method, note, now(), fileID)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -36,7 +39,7 @@ func RecordIdentification(db *gorm.DB, fileID int64, apps []AppRef, method strin
 		if err != nil {
 			return err
 		}
-		if err := linkApps(tx, fileID, ids); err != nil {
+		if err := linkApps(tx, fileID, ids, method); err != nil {
 			return err
 		}
 		// Apps the file held before and holds no more may have lost their owner.
@@ -57,7 +60,7 @@ func RecordIdentification(db *gorm.DB, fileID int64, apps []AppRef, method strin
 // no apps until a later attempt succeeds.
 func RecordIdentificationFailure(db *gorm.DB, fileID int64, reason string) error {
 	err := db.Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec(`UPDATE files SET identified = FALSE, identification_method = '', identification_error = ?,
+		res := tx.Exec(`UPDATE files SET identified = FALSE, identification_method = '', identification_error = ?, identification_note = '',
 			identification_attempts = identification_attempts + 1, updated_at = ? WHERE id = ?`, reason, now(), fileID)
 		if res.Error != nil {
 			return res.Error
@@ -132,14 +135,14 @@ func upsertOwnedApps(tx *gorm.DB, apps []AppRef) ([]int64, error) {
 	return ids, err
 }
 
-func linkApps(tx *gorm.DB, fileID int64, appIDs []int64) error {
+func linkApps(tx *gorm.DB, fileID int64, appIDs []int64, method string) error {
 	values := make([]string, len(appIDs))
-	args := make([]any, 0, 2*len(appIDs))
+	args := make([]any, 0, 3*len(appIDs))
 	for i, id := range appIDs {
-		values[i] = "(?, ?)"
-		args = append(args, fileID, id)
+		values[i] = "(?, ?, ?)"
+		args = append(args, fileID, id, method)
 	}
-	return tx.Exec(`INSERT INTO file_apps (file_id, app_id) VALUES `+strings.Join(values, ", ")+`
+	return tx.Exec(`INSERT INTO file_apps (file_id, app_id, method) VALUES `+strings.Join(values, ", ")+`
 		ON CONFLICT DO NOTHING`, args...).Error
 }
 

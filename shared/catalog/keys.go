@@ -24,16 +24,21 @@ type NeededKey struct {
 // words a missing key as "needs <name>" (keys.MissingKeyError).
 var neededKeyPattern = regexp.MustCompile(`needs ([a-z0-9_]+)`)
 
-// KeysNeeded lists the keys named by the identification errors of the
-// library's files, by name.
+// KeysNeeded lists the keys named by the identification errors and notes
+// of the library's files, by name.
 func KeysNeeded(db *gorm.DB) ([]NeededKey, error) {
 	var rows []struct {
 		Reason  string
 		Files   int64
 		Example string
 	}
-	err := db.Raw(`SELECT identification_error AS reason, COUNT(*) AS files, MIN(path) AS example
-		FROM files WHERE identification_error LIKE '%needs %' GROUP BY identification_error`).Scan(&rows).Error
+	// A failed file names the key in its error; one identified by ticket or
+	// name in its note.
+	err := db.Raw(`SELECT reason, COUNT(*) AS files, MIN(path) AS example FROM (
+			SELECT identification_error AS reason, path FROM files WHERE identification_error LIKE '%needs %'
+			UNION ALL
+			SELECT identification_note AS reason, path FROM files WHERE identification_note LIKE '%needs %'
+		) needed GROUP BY reason`).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("listing the keys files needed: %w", err)
 	}

@@ -47,6 +47,9 @@ type Result struct {
 	Apps []App
 	// Method says how the apps were found, e.g. MethodFilename.
 	Method string
+	// Note is what the user should know of the identification: the name
+	// and the content disagree, or why the content was not read.
+	Note string
 }
 
 // Lookup answers what the title database knows about an app. It is
