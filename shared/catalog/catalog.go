@@ -55,8 +55,8 @@ type File struct {
 	// file: its name and its content disagree (the content wins), or why
 	// its content could not be read (e.g. "needs master_key_0b").
 	IdentificationNote string
-	CreatedAt              int64 `gorm:"autoCreateTime:false"` // unix µs
-	UpdatedAt              int64 `gorm:"autoUpdateTime:false"` // unix µs
+	CreatedAt          int64 `gorm:"autoCreateTime:false"` // unix µs
+	UpdatedAt          int64 `gorm:"autoUpdateTime:false"` // unix µs
 }
 
 func (File) TableName() string { return "files" }
