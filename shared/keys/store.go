@@ -90,9 +90,12 @@ type Store struct {
 // NewStore serves the keys file of dataDir.
 func NewStore(dataDir string) *Store { return &Store{path: Path(dataDir)} }
 
-// Current returns the keys; (nil, nil) when there is no keys file, and the
-// parse error of a file that is not valid.
+// Current returns the keys; (nil, nil) when there is no keys file (or no
+// Store), and the parse error of a file that is not valid.
 func (st *Store) Current() (*Set, error) {
+	if st == nil {
+		return nil, nil
+	}
 	info, err := os.Stat(st.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil

@@ -19,10 +19,12 @@ import (
 // identify_file) tries again.
 const maxIdentifyAttempts = 3
 
-// identifyFile works out which apps a file holds from its name, with the
-// title database answering what it knows. A file that cannot be identified
-// is recorded with the reason and the task fails permanently: retrying
-// the same name gives the same answer.
+// identifyFile works out which apps a file holds: from its content with
+// the user's keys, then its tickets, then its name (identify.
+// ContentIdentifier), with the title database answering what it knows. A
+// file that cannot be identified is recorded with the reason and the task
+// fails permanently: retrying the same file gives the same answer (new keys
+// make such files due again, see catalog.MarkForReidentification).
 func (t *tasks) identifyFile(ctx context.Context, job *queue.Job, a IdentifyFileArgs) error {
 	file, err := catalog.FileByID(t.db(ctx), a.FileID)
 	if errors.Is(err, catalog.ErrNotFound) {
@@ -39,7 +41,7 @@ func (t *tasks) identifyFile(ctx context.Context, job *queue.Job, a IdentifyFile
 		if err != nil {
 			return err
 		}
-		res, err := identify.FilenameIdentifier{}.Identify(ctx, file.Path, tdb)
+		res, err := identify.ContentIdentifier{Keys: t.Keys.Current}.Identify(ctx, file.Path, tdb)
 		release()
 		var unidentifiable *identify.UnidentifiableError
 		if errors.As(err, &unidentifiable) {
@@ -56,10 +58,13 @@ func (t *tasks) identifyFile(ctx context.Context, job *queue.Job, a IdentifyFile
 		for i, app := range res.Apps {
 			refs[i] = catalog.AppRef(app)
 		}
-		if err := catalog.RecordIdentification(t.db(ctx), file.ID, refs, res.Method); err != nil {
+		if err := catalog.RecordIdentification(t.db(ctx), file.ID, refs, res.Method, res.Note); err != nil {
 			return err
 		}
-		job.Log.Debug("file identified", "path", file.Path, "apps", len(refs), "app_id", refs[0].AppID)
+		job.Log.Debug("file identified", "path", file.Path, "apps", len(refs), "app_id", refs[0].AppID, "method", res.Method)
+		if res.Note != "" {
+			job.Log.Info("file identified with a note", "path", file.Path, "method", res.Method, "note", res.Note)
+		}
 	}
 	if inFanOut(job) {
 		return nil

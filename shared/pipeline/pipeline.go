@@ -40,6 +40,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shelfhq/shelf/shared/keys"
 	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/titledb"
 )
@@ -58,6 +59,10 @@ type Deps struct {
 	// process. Defaults to a cache of <DataDir>/titledb that drops the
 	// database after 5 minutes without use.
 	TitleDB *titledb.Cache
+	// Keys are the console keys that content identification decrypts
+	// with. Defaults to the keys file of DataDir (keys.NewStore), none when
+	// DataDir is empty.
+	Keys *keys.Store
 	// HTTPClient downloads the title database. Defaults to a client without
 	// an overall timeout (the files are large; the task's context bounds it).
 	HTTPClient *http.Client
@@ -87,6 +92,9 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.TitleDB == nil {
 		d.TitleDB = titledb.NewCache(TitleDBDir(d.DataDir), 5*time.Minute)
+	}
+	if d.Keys == nil && d.DataDir != "" {
+		d.Keys = keys.NewStore(d.DataDir)
 	}
 	if d.HTTPClient == nil {
 		d.HTTPClient = &http.Client{}

@@ -184,7 +184,7 @@ func TestUnidentifiableFileIsRecordedAndNotRetried(t *testing.T) {
 	require.Equal(t, 1, task.Attempts, "failed permanently, not retried")
 	row := b.file(t, path)
 	require.False(t, row.Identified)
-	require.Equal(t, "unidentifiable: no [app id] in file name", row.IdentificationError)
+	require.Equal(t, "unidentifiable: content: not an NSP, NSZ, XCI or XCZ container; file name: no [app id] in file name", row.IdentificationError)
 	require.Equal(t, 1, row.IdentificationAttempts)
 }
 
