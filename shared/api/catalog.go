@@ -68,6 +68,7 @@ type fileView struct {
 	Identified             bool      `json:"identified"`
 	IdentificationMethod   string    `json:"identification_method"`
 	IdentificationError    string    `json:"identification_error"`
+	IdentificationNote     string    `json:"identification_note"`
 	IdentificationAttempts int       `json:"identification_attempts"`
 }
 
@@ -95,7 +96,18 @@ func (s *server) listFiles(c *fiber.Ctx) error {
 	default:
 		return invalidField("unidentified", "must be true or false, got %q", c.Query("unidentified"))
 	}
-	files, err := catalog.FilesPage(s.db.WithContext(c.UserContext()), cursor, limit+1, unidentifiedOnly)
+	var files []catalog.File
+	switch c.Query("noted") {
+	case "", "false":
+		files, err = catalog.FilesPage(s.db.WithContext(c.UserContext()), cursor, limit+1, unidentifiedOnly)
+	case "true":
+		if unidentifiedOnly {
+			return invalidField("noted", "noted=true lists identified files; it does not go with unidentified=true")
+		}
+		files, err = catalog.NotedFiles(s.db.WithContext(c.UserContext()), cursor, limit+1)
+	default:
+		return invalidField("noted", "must be true or false, got %q", c.Query("noted"))
+	}
 	if err != nil {
 		return err
 	}
@@ -113,7 +125,7 @@ func filePage(files []catalog.File, limit int) filesResponse {
 		out.Files = append(out.Files, fileView{ID: f.ID, LibraryID: f.LibraryID, Path: f.Path, Name: f.Name,
 			Size: f.Size, ModifiedAt: f.ModTime().UTC(), Identified: f.Identified,
 			IdentificationMethod: f.IdentificationMethod, IdentificationError: f.IdentificationError,
-			IdentificationAttempts: f.IdentificationAttempts})
+			IdentificationNote: f.IdentificationNote, IdentificationAttempts: f.IdentificationAttempts})
 	}
 	return out
 }

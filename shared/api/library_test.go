@@ -3,6 +3,7 @@ package api_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -146,4 +147,33 @@ func TestScanLibrary(t *testing.T) {
 	requireFieldError(t, b.do(t, http.MethodPost, "/api/library/scan", map[string]any{"path": "/etc"}), "path")
 	requireFieldError(t, b.do(t, http.MethodPost, "/api/library/scan", map[string]any{"folder": one}), "folder")
 	requireError(t, b.do(t, http.MethodPost, "/api/library/scan", `{"path":`), 400, "invalid_json")
+}
+
+func TestListFilesNotedShowsWhereNameAndContentDisagree(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	lib, err := catalog.EnsureLibrary(b.db, t.TempDir())
+	require.NoError(t, err)
+	const note = "name and content disagree (app): the file name says 0100000000010000 v65536, the content holds 0100000000010800 v65536; the content wins"
+	for i, n := range []string{"", note} {
+		f, _, err := catalog.UpsertFile(b.db, lib.ID, filepath.Join(lib.Path, fmt.Sprintf("f%d.nsp", i)), 10, time.Now())
+		require.NoError(t, err)
+		require.NoError(t, catalog.RecordIdentification(b.db, f.ID,
+			[]catalog.AppRef{{AppID: "0100000000010800", TitleID: "0100000000010000", Type: "update", Version: 65536}}, "cnmt", n))
+	}
+	r := b.do(t, http.MethodGet, "/api/files?noted=true", nil)
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	noted := decode[struct {
+		Files []struct {
+			Name                 string `json:"name"`
+			IdentificationMethod string `json:"identification_method"`
+			IdentificationNote   string `json:"identification_note"`
+		} `json:"files"`
+	}](t, r)
+	require.Len(t, noted.Files, 1)
+	require.Equal(t, "f1.nsp", noted.Files[0].Name)
+	require.Equal(t, "cnmt", noted.Files[0].IdentificationMethod)
+	require.Equal(t, note, noted.Files[0].IdentificationNote)
+	requireFieldError(t, b.do(t, http.MethodGet, "/api/files?noted=yes", nil), "noted")
+	requireFieldError(t, b.do(t, http.MethodGet, "/api/files?noted=true&unidentified=true", nil), "noted")
 }

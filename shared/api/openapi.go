@@ -94,7 +94,9 @@ func operations() []operation {
 			params: []obj{pathParam("title_id", "16 hexadecimal digits.", obj{"type": "string", "pattern": "^[0-9A-Fa-f]{16}$"})},
 			status: 200, result: ref("TitleDetail"), others: []int{404, 422}},
 		{method: "GET", path: "/api/files", tag: "library", summary: "The catalog's files, newest first; unidentified=true keeps those not identified (see identification_error).",
-			params: []obj{queryParam("unidentified", "true: only files not identified.", obj{"type": "boolean"}), limitParam, cursorParam},
+			params: []obj{queryParam("unidentified", "true: only files not identified.", obj{"type": "boolean"}),
+				queryParam("noted", "true: the newest identified files with an identification_note (name and content disagree, or the content was not read).", obj{"type": "boolean"}),
+				limitParam, cursorParam},
 			status: 200, result: ref("FileList"), others: []int{422}},
 
 		{method: "GET", path: "/api/shop", tag: "shop", summary: "The Tinfoil-compatible shop index.", status: 200, result: ref("Shop")},

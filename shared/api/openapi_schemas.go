@@ -117,7 +117,7 @@ func titleSchema() obj {
 func fileSchema() obj {
 	return object(obj{"id": integer(), "library_id": integer(), "path": str(), "name": str(), "size": integer(),
 		"modified_at": dateTime(), "identified": boolean(), "identification_method": str(),
-		"identification_error": str(), "identification_attempts": integer()})
+		"identification_error": str(), "identification_note": str(), "identification_attempts": integer()})
 }
 
 func countsByStatus() obj {

@@ -76,7 +76,7 @@ func TestKeysNeededReadsTheNotesOfFilesIdentifiedByName(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].Name != "master_key_0c" || got[0].Files != 1 {
 		t.Fatalf("KeysNeeded = %+v, %v", got, err)
 	}
-	noted, err := NotedFiles(b.db, 10)
+	noted, err := NotedFiles(b.db, 0, 10)
 	if err != nil || len(noted) != 1 || noted[0].IdentificationNote != "content: 12.cnmt.nca: needs master_key_0c" {
 		t.Fatalf("NotedFiles = %+v, %v", noted, err)
 	}
@@ -88,7 +88,7 @@ func TestKeysNeededReadsTheNotesOfFilesIdentifiedByName(t *testing.T) {
 	if _, changed, err := UpsertFile(b.db, b.lib.ID, f.Path, 2000, f.ModTime()); err != nil || !changed {
 		t.Fatal(err)
 	}
-	if noted, _ := NotedFiles(b.db, 10); len(noted) != 0 {
+	if noted, _ := NotedFiles(b.db, 0, 10); len(noted) != 0 {
 		t.Errorf("a changed file keeps its note: %+v", noted)
 	}
 }
