@@ -1,6 +1,6 @@
 // The library page: every title of the library index with its icon, what is owned and what is
-// missing (versions, DLC) and its flags; a search; "scan now"; and the files shelf could not
-// identify, with the reason.
+// missing (versions, DLC) and its flags; a search; "scan now"; the files shelf could not
+// identify, with the reason; and the files identified with a note (name and content disagree).
 import { ApiError, get, post } from './api.js';
 import { errorText, fmtAgo, fmtTime, h, poll, replace, setQuery, toast } from './ui.js';
 
@@ -22,12 +22,14 @@ export function mount(root, { query }) {
   const summary = h('p', { id: 'library-summary', class: 'muted' });
   const titles = h('div', { class: 'grid', id: 'title-list' });
   const unidentified = h('div', { class: 'panel', id: 'unidentified' });
+  const noted = h('div', { class: 'panel', id: 'noted' });
 
   replace(root,
     h('div', { class: 'row spread' }, h('h1', {}, 'Library'),
       h('div', { class: 'row' }, scanResult, h('button', { type: 'button', class: 'primary', id: 'scan-now', onclick: scan }, 'Scan now'))),
     h('div', { class: 'panel' }, h('div', { class: 'row' }, search, show), summary, titles),
-    unidentified);
+    unidentified,
+    noted);
 
   const filtersChanged = () => {
     state.search = search.value;
@@ -68,11 +70,12 @@ export function mount(root, { query }) {
         h('a', { href: '#/settings' }, 'Settings'), ' or press Scan now.');
       replace(titles);
     }
-    const files = await get('/api/files?unidentified=true&limit=200');
-    const json = JSON.stringify(files);
+    const [files, notes] = await Promise.all([get('/api/files?unidentified=true&limit=200'), get('/api/files?noted=true&limit=200')]);
+    const json = JSON.stringify([files, notes]);
     if (json !== state.filesJSON) {
       state.filesJSON = json;
       renderUnidentified(files);
+      renderNoted(notes);
     }
   }
 
@@ -98,6 +101,24 @@ export function mount(root, { query }) {
             h('td', { 'data-label': 'File', class: 'mono', title: f.path }, f.path),
             h('td', { 'data-label': 'Reason' }, f.identification_error || 'not identified yet'),
             h('td', { 'data-label': 'Attempts', class: 'num' }, String(f.identification_attempts))))))));
+  }
+
+  // Files identified with a note: the name and the content disagree (the content won), or the
+  // content could not be read and a ticket or the name told instead.
+  function renderNoted(files) {
+    if (files.files.length === 0) {
+      replace(noted);
+      noted.hidden = true;
+      return;
+    }
+    noted.hidden = false;
+    replace(noted, h('h2', {}, `Identification notes (${files.files.length}${files.next_cursor ? '+' : ''})`),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'cards', id: 'noted-list' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'File'), h('th', {}, 'Identified by'), h('th', {}, 'Note'))),
+        h('tbody', {}, files.files.map((f) => h('tr', { dataset: { fileId: f.id } },
+          h('td', { 'data-label': 'File', class: 'mono', title: f.path }, f.path),
+          h('td', { 'data-label': 'Identified by' }, f.identification_method),
+          h('td', { 'data-label': 'Note' }, f.identification_note)))))));
   }
 
   const poller = poll(refresh, refreshMs);
