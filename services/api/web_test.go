@@ -7,11 +7,14 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/shelfhq/shelf/shared/content/contenttest"
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
 	"github.com/shelfhq/shelf/shared/servicetest"
 	"github.com/shelfhq/shelf/shared/storetest"
@@ -104,6 +108,35 @@ func TestWebUIInABrowser(t *testing.T) {
 		b.setValue(t, "#library-search", "lumen", "input")
 		b.waitFor(t, "the search to keep one title", `document.querySelectorAll(".title-card").length === 1`)
 		require.Equal(t, sampleTitle, b.eval(t, `document.querySelector(".title-card").dataset.titleId`))
+	})
+
+	t.Run("keys uploaded on the keys page identify a file by its content", func(t *testing.T) {
+		// Random test keys and an update of the sample title whose name claims the base game.
+		rng := rand.New(rand.NewPCG(11, 12))
+		enc := &contenttest.Encoder{Keys: contenttest.NewKeys(rng, 0, 1, 2), Rand: rng}
+		baseID, err := strconv.ParseUint(sampleTitle, 16, 64)
+		require.NoError(t, err)
+		upd := contenttest.App{ID: baseID | 0x800, BaseID: baseID, Type: contenttest.Patch, Version: 65536, Generation: 2}
+		require.NoError(t, os.WriteFile(filepath.Join(library, "Lumen Drift ["+sampleTitle+"][v65536].nsp"), enc.NSP(upd), 0o644))
+		keysFile := filepath.Join(t.TempDir(), "prod.keys")
+		require.NoError(t, os.WriteFile(keysFile, enc.Keys.Text(), 0o600))
+
+		b.open(t, "#/keys", "#keys-file")
+		b.waitFor(t, "the status without a keys file", `document.querySelector("#keys-state")?.textContent.startsWith("No keys file")`)
+		b.do(t, chromedp.SetUploadFiles(chromedp.CSS("#keys-file"), []string{keysFile}))
+		b.click(t, "#keys-upload")
+		b.waitFor(t, "the uploaded keys to be valid", `document.querySelector("#keys-state")?.textContent.startsWith("Valid") &&
+			document.querySelector("#keys-master")?.textContent === "master_key_00, master_key_01, master_key_02"`)
+		b.screenshot(t, "keys")
+		page := strings.ToLower(b.eval(t, `document.documentElement.outerHTML`))
+		require.NotContains(t, page, hex.EncodeToString(enc.Keys.HeaderKey[:8]), "the page shows no key")
+
+		b.open(t, "#/library", "#scan-now")
+		b.click(t, "#scan-now")
+		b.waitFor(t, "the file identified by content, with the disagreement noted",
+			`[...document.querySelectorAll("#noted-list tbody tr")].some((tr) => tr.textContent.includes("cnmt") &&
+			 tr.textContent.includes("name and content disagree"))`)
+		b.screenshot(t, "library-notes")
 	})
 
 	t.Run("worker slots changed in the settings page reach the worker", func(t *testing.T) {
