@@ -25,7 +25,7 @@ func run(ctx context.Context, s *service.Service) error {
 		// The pool reads 0 as "use the default"; here 0 means what the flag says: no grace.
 		GracePeriod: max(s.Config.GracePeriod, time.Nanosecond),
 		Logger:      s.Log,
-		Metrics:     metrics.NewWorker(s.Metrics, s.Queue.BusyRetries),
+		Metrics:     metrics.NewWorker(s.Metrics, s.Queue.BusyRetries, s.Queue.Registry().Names()),
 	})
 
 	updates, unsubscribe := s.Settings.Subscribe()

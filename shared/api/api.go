@@ -85,6 +85,7 @@ func New(opts Options) *fiber.App {
 		DisableStartupMessage: true,
 		ReadTimeout:           readTimeout,
 	})
+	app.Use(s.countRequests(app))
 	app.Use(recoverPanics(s.log))
 	app.Use(requestid.New())
 	app.Use(s.authenticate)

@@ -33,9 +33,10 @@ func NewRegistry(service string) *prometheus.Registry {
 	return reg
 }
 
-// Handler serves reg in the Prometheus text format.
+// Handler serves reg in the Prometheus text format, or in OpenMetrics when the scraper asks
+// for it in Accept (as Prometheus does by default), which also carries exemplars and _created.
 func Handler(reg *prometheus.Registry) http.Handler {
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})
 }
 
 // RegisterSettingsReloadErrors exposes the settings manager's count of

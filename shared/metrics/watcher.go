@@ -2,6 +2,16 @@ package metrics
 
 import "github.com/prometheus/client_golang/prometheus"
 
+// The file-event operations, the values of shelf_watcher_events_total's op label.
+const (
+	OpAdded   = "added"
+	OpMoved   = "moved"
+	OpDeleted = "deleted"
+)
+
+// WatcherOps lists every op label value.
+var WatcherOps = []string{OpAdded, OpMoved, OpDeleted}
+
 // Watcher holds what the watcher exports about file events.
 type Watcher struct {
 	Events      *prometheus.CounterVec
@@ -24,6 +34,10 @@ func NewWatcher(reg prometheus.Registerer) *Watcher {
 			Name: "shelf_watched_directories",
 			Help: "Directories under watch.",
 		}),
+	}
+	// Every op starts at 0, so the first event of each kind shows in rate().
+	for _, op := range WatcherOps {
+		w.Events.WithLabelValues(op)
 	}
 	reg.MustRegister(w.Events, w.Ignored, w.Directories)
 	return w

@@ -2,6 +2,18 @@ package metrics
 
 import "github.com/prometheus/client_golang/prometheus"
 
+// The outcomes of a task run, the values of shelf_tasks_processed_total's outcome label.
+const (
+	OutcomeCompleted = "completed"
+	OutcomeRetried   = "retried"
+	OutcomeFailed    = "failed"
+	OutcomeCancelled = "cancelled"
+	OutcomeReleased  = "released"
+)
+
+// Outcomes lists every outcome label value.
+var Outcomes = []string{OutcomeCompleted, OutcomeRetried, OutcomeFailed, OutcomeCancelled, OutcomeReleased}
+
 // Worker holds what a worker process exports about the tasks it runs.
 type Worker struct {
 	Processed *prometheus.CounterVec
@@ -13,8 +25,10 @@ type Worker struct {
 }
 
 // NewWorker registers the worker metrics on reg. busyRetries reports the
-// queue's count of write transactions retried after SQLITE_BUSY.
-func NewWorker(reg prometheus.Registerer, busyRetries func() uint64) *Worker {
+// queue's count of write transactions retried after SQLITE_BUSY. taskNames
+// (the registry's) start every name × outcome series at 0: a series that
+// first appears at 1 hides its first event from rate() and increase().
+func NewWorker(reg prometheus.Registerer, busyRetries func() uint64, taskNames []string) *Worker {
 	w := &Worker{
 		Processed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shelf_tasks_processed_total",
@@ -42,6 +56,11 @@ func NewWorker(reg prometheus.Registerer, busyRetries func() uint64) *Worker {
 			Name: "shelf_lease_rescues_total",
 			Help: "Tasks whose lease had expired (their worker died) that this process put back or failed.",
 		}),
+	}
+	for _, name := range taskNames {
+		for _, outcome := range Outcomes {
+			w.Processed.WithLabelValues(name, outcome)
+		}
 	}
 	reg.MustRegister(w.Processed, w.Duration, w.Pickup, w.Slots, w.Busy, w.Rescues,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{

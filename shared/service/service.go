@@ -169,6 +169,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Service,
 
 	promReg := metrics.NewRegistry(cfg.Service)
 	metrics.RegisterSettingsReloadErrors(promReg, manager.ReloadErrors)
+	metrics.RegisterDataVolume(promReg, cfg.DataDir)
 
 	return &Service{Config: cfg, Log: log, DB: db, Queue: q, Settings: manager, Metrics: promReg}, closeAll, nil
 }

@@ -4,15 +4,16 @@ import (
 	"context"
 
 	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/metrics"
 	"github.com/shelfhq/shelf/shared/pipeline"
 	"github.com/shelfhq/shelf/shared/queue"
 )
 
 // Operations, as the shelf_watcher_events_total op label.
 const (
-	opAdded   = "added"
-	opMoved   = "moved"
-	opDeleted = "deleted"
+	opAdded   = metrics.OpAdded
+	opMoved   = metrics.OpMoved
+	opDeleted = metrics.OpDeleted
 )
 
 // outgoing is a task to enqueue; op is empty for tasks that are not file events (scans).

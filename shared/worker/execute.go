@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/shelfhq/shelf/shared/metrics"
 	"github.com/shelfhq/shelf/shared/queue"
 )
 
@@ -18,20 +19,20 @@ func (p *Pool) execute(ctx context.Context, t queue.Task, ex *execution) {
 	elapsed := time.Since(started)
 
 	out := queue.Outcome{Ref: queue.RefOf(t), Result: job.ResultJSON(), Err: err}
-	outcome := "completed"
+	outcome := metrics.OutcomeCompleted
 	switch cause := context.Cause(ctx); {
 	case err == nil:
 	case errors.Is(cause, errShutdown):
-		out.Released, outcome = true, "released"
+		out.Released, outcome = true, metrics.OutcomeReleased
 	case errors.Is(cause, errCancelled):
-		out.Cancelled, outcome = true, "cancelled"
+		out.Cancelled, outcome = true, metrics.OutcomeCancelled
 	case queue.IsPermanent(err) || t.Attempts >= t.MaxAttempts:
-		outcome = "failed"
+		outcome = metrics.OutcomeFailed
 	default:
-		outcome = "retried"
+		outcome = metrics.OutcomeRetried
 	}
 	log := job.Log.With("attempt", t.Attempts, "duration", elapsed, "outcome", outcome)
-	if err != nil && outcome != "released" && outcome != "cancelled" {
+	if err != nil && outcome != metrics.OutcomeReleased && outcome != metrics.OutcomeCancelled {
 		log.Warn("task failed", "err", err)
 	} else {
 		log.Debug("task finished")
