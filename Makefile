@@ -27,6 +27,8 @@ run: build
 ## when SHELF_TEST_POSTGRES_URL names a reachable server, on PostgreSQL
 test:
 	./scripts/ensure-chromium.sh
+	@echo "== monitoring: promtool check and test rules, amtool check-config"
+	./scripts/check-monitoring.sh
 	@echo "== tests on SQLite"
 	$(GO) test -count=1 -timeout 30m $(MODULES)
 	@if [ -n "$$SHELF_TEST_POSTGRES_URL" ]; then \
