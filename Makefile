@@ -54,12 +54,14 @@ bench:
 	$(GO) run ./shared/cmd/queuebench
 	$(GO) run ./shared/cmd/identifybench
 
-## lint: gofmt, go vet, staticcheck, govulncheck (known vulnerabilities in code shelf calls;
+## lint: gofmt, go vet, the dashboard linter's rules, staticcheck, govulncheck (known vulnerabilities in code shelf calls;
 ## VULNDB=file:///path uses a local copy of the database, e.g. where vuln.go.dev is unreachable)
 VULNDB ?= https://vuln.go.dev
 lint: tools
-	@out=$$(gofmt -l shared services); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l shared services deploy/test); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(MODULES)
+	@echo "== Grafana dashboards: grafana/dashboard-linter's rules (deploy/test/dashboard)"
+	cd deploy/test && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./dashboard/
 	$(TOOLS)/staticcheck $(MODULES)
 	@for m in shared services/api services/worker services/watcher; do \
 		echo "govulncheck $$m"; \

@@ -630,10 +630,13 @@ check_dashboard_json() {
 		  (if .uid != "shelf-overview" then "dashboard uid is \(.uid), want shelf-overview" else empty end),
 		  ([panels | .id] | group_by(.) | map(select(length > 1) | "panel id \(.[0]) used \(length) times")[]),
 		  (panels | select(.id == null) | "panel \"\(.title)\" has no id"),
+		  # Panels query the $datasource variable, whose default is the provisioned datasource.
+		  ([.templating.list[] | select(.name == "datasource")][0].current.value as $cur |
+		     if $cur != $uid then "the datasource variable defaults to \($cur), want \($uid)" else empty end),
 		  (panels | select(.type != "row") |
-		     (if .datasource.uid != $uid then "panel \(.id) \"\(.title)\": datasource uid \(.datasource.uid)" else empty end),
+		     (if .datasource.uid != "${datasource}" then "panel \(.id) \"\(.title)\": datasource uid \(.datasource.uid)" else empty end),
 		     (if ((.targets // []) | length) == 0 then "panel \(.id) \"\(.title)\": no queries" else empty end),
-		     (.targets[]? | select(.datasource.uid != null and .datasource.uid != $uid) | "a query of panel \"\(.expr)\": datasource uid \(.datasource.uid)"),
+		     (.targets[]? | select(.datasource.uid != null and .datasource.uid != "${datasource}") | "a query of panel \"\(.expr)\": datasource uid \(.datasource.uid)"),
 		     (.targets[]? | select((.expr // "") == "") | "panel \(.id): a query without expr"))
 		] | .[]' "$dash") || {
 		echo "$dash is not valid JSON"
@@ -695,6 +698,9 @@ check_monitoring() {
 	while IFS= read -r expr; do
 		e=${expr//\$__rate_interval/1m}
 		e=${e//\$__interval/15s}
+		# The $job and $instance variables at their "All" value.
+		e=${e//\$job/.+}
+		e=${e//\$instance/.+}
 		until prom_has_data "$e"; do
 			if [ "$(date +%s)" -ge "$deadline" ]; then
 				bad+=("$expr")
