@@ -26,9 +26,23 @@ type composeConfig struct {
 		Healthcheck struct {
 			Test []string `yaml:"test"`
 		} `yaml:"healthcheck"`
-		Volumes []any `yaml:"volumes"`
+		Volumes     []any    `yaml:"volumes"`
+		User        string   `yaml:"user"`
+		ReadOnly    bool     `yaml:"read_only"`
+		CapDrop     []string `yaml:"cap_drop"`
+		SecurityOpt []string `yaml:"security_opt"`
+		Ports       []any    `yaml:"ports"`
+		Entrypoint  []string `yaml:"entrypoint"`
+		Secrets     []any    `yaml:"secrets"`
+		Logging     struct {
+			Driver  string            `yaml:"driver"`
+			Options map[string]string `yaml:"options"`
+		} `yaml:"logging"`
 	} `yaml:"services"`
 	Volumes map[string]any `yaml:"volumes"`
+	Secrets map[string]struct {
+		File string `yaml:"file"`
+	} `yaml:"secrets"`
 }
 
 // resolveCompose runs `<compose> -f file... config` with only vars in the environment (no

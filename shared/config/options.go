@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +44,9 @@ var options = []option{
 		services: allServices,
 		apply:    func(c *Config, v string) error { c.DatabaseURL = v; return nil },
 	},
+	secretFileOption("database-url-file", "SHELF_DATABASE_URL_FILE",
+		"File holding the database URL (a container secret, as the URL may carry a password); a final newline is ignored.",
+		allServices, func(c *Config) *string { return &c.DatabaseURL }),
 	{
 		flag: "http-addr", env: "SHELF_HTTP_ADDR", def: ":8080", valueName: "ADDR",
 		usage:    "Address for the REST API, the web UI and /metrics.",
@@ -61,6 +65,9 @@ var options = []option{
 		services: []string{ServiceAPI},
 		apply:    func(c *Config, v string) error { c.APIToken = v; return nil },
 	},
+	secretFileOption("api-token-file", "SHELF_API_TOKEN_FILE",
+		"File holding the API token (a container secret); a final newline is ignored.",
+		[]string{ServiceAPI}, func(c *Config) *string { return &c.APIToken }),
 	{
 		flag: "api-token-reads", env: "SHELF_API_TOKEN_READS", def: "false",
 		usage:    "Require the API token for reads too.",
@@ -114,6 +121,29 @@ var options = []option{
 			return err
 		},
 	},
+}
+
+// secretFileOption is the --NAME-file twin of a secret option (listed before it in the table):
+// the value is read from the file, as Docker and Kubernetes mount secrets, so it stays out of
+// the environment and `docker inspect`. Setting both the value and its file is an error.
+func secretFileOption(flag, env, usage string, services []string, field func(*Config) *string) option {
+	return option{
+		flag: flag, env: env, def: "", valueName: "FILE", usage: usage, services: services,
+		apply: func(c *Config, path string) error {
+			if path == "" {
+				return nil
+			}
+			if *field(c) != "" {
+				return errors.New("set either the value or its file, not both")
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			*field(c) = strings.TrimRight(string(data), "\r\n")
+			return nil
+		},
+	}
 }
 
 // optionsFor returns the options that apply to service, in table order; none for an unknown one.
