@@ -22,7 +22,7 @@ type NeededKey struct {
 
 // neededKeyPattern finds the key a reason names: content identification
 // words a missing key as "needs <name>" (keys.MissingKeyError).
-var neededKeyPattern = regexp.MustCompile(`needs ([a-z0-9_]+)`)
+var neededKeyPattern = regexp.MustCompile(`needs ((?:master_key|key_area_key)_[0-9a-z_]+|header_key)`)
 
 // KeysNeeded lists the keys named by the identification errors and notes
 // of the library's files, by name.

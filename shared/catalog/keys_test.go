@@ -12,6 +12,7 @@ func TestKeysNeededNamesEachMissingKeyWithItsFiles(t *testing.T) {
 		"b.nsp": "unidentifiable: 4567.cnmt.nca: needs master_key_0b",
 		"c.xci": "unidentifiable: needs master_key_10; no [app id] in file name",
 		"d.nsp": "unidentifiable: no [app id] in file name",
+		"e.nsp": "unidentifiable: content: this file needs to be checked; file name: no [app id] in file name",
 	} {
 		f := b.addFile(t, name)
 		if err := RecordIdentificationFailure(b.db, f.ID, reason); err != nil {
