@@ -30,21 +30,22 @@ const (
 	codeInternal     = "internal"
 )
 
-// errorBody is the shape of every error answer:
+// ErrorBody is the shape of every error answer:
 // {"error": {"code": "...", "message": "...", "details": [...]}}.
-type errorBody struct {
-	Error errorDetail `json:"error"`
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
 }
 
-type errorDetail struct {
+// ErrorDetail is the error itself: a stable code for programs and a message for people.
+type ErrorDetail struct {
 	Code    string       `json:"code"`
 	Message string       `json:"message"`
-	Details []fieldError `json:"details"`
+	Details []FieldError `json:"details"`
 }
 
-// fieldError says what is wrong with one field of a request; Field is the JSON path (e.g.
+// FieldError says what is wrong with one field of a request; Field is the JSON path (e.g.
 // "worker.slots") or the query parameter.
-type fieldError struct {
+type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
@@ -54,7 +55,7 @@ type apiError struct {
 	status  int
 	code    string
 	message string
-	details []fieldError
+	details []FieldError
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -67,7 +68,7 @@ func newError(status int, code, format string, args ...any) *apiError {
 func invalidField(field, format string, args ...any) *apiError {
 	msg := fmt.Sprintf(format, args...)
 	return &apiError{status: fiber.StatusUnprocessableEntity, code: codeInvalidField,
-		message: field + ": " + msg, details: []fieldError{{Field: field, Message: msg}}}
+		message: field + ": " + msg, details: []FieldError{{Field: field, Message: msg}}}
 }
 
 func notFound(format string, args ...any) *apiError {
@@ -103,7 +104,7 @@ func classify(err error) *apiError {
 func fromValidation(v settings.ValidationError) *apiError {
 	e := &apiError{status: fiber.StatusUnprocessableEntity, code: codeInvalidField, message: v.Error()}
 	for _, f := range v.Errors {
-		e.details = append(e.details, fieldError{Field: f.Field, Message: f.Message})
+		e.details = append(e.details, FieldError{Field: f.Field, Message: f.Message})
 	}
 	return e
 }
@@ -136,11 +137,11 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 		s.log.Debug("api request rejected", append(attrs, "status", ae.status, "code", ae.code)...)
 	}
 	if ae.details == nil {
-		ae.details = []fieldError{}
+		ae.details = []FieldError{}
 	}
 	// A streamed body (shop download) may already be attached; the error replaces it.
 	c.Response().ResetBody()
-	return c.Status(ae.status).JSON(errorBody{Error: errorDetail{Code: ae.code, Message: ae.message, Details: ae.details}})
+	return c.Status(ae.status).JSON(ErrorBody{Error: ErrorDetail{Code: ae.code, Message: ae.message, Details: ae.details}})
 }
 
 // answerUnknownMethodsInJSON makes a request whose method Fiber does not know ("get",

@@ -53,6 +53,11 @@ type scanRequest struct {
 	Path string `json:"path"`
 }
 
+// ScanResult answers POST /api/library/scan: the scan_library task of each folder.
+type ScanResult struct {
+	Tasks []queue.Task `json:"tasks"`
+}
+
 // scanLibrary enqueues scan_library for one configured library folder or for all of them. Only
 // configured folders: the API never makes the workers read a path a client made up.
 func (s *server) scanLibrary(c *fiber.Ctx) error {
@@ -79,5 +84,5 @@ func (s *server) scanLibrary(c *fiber.Ctx) error {
 		}
 		tasks = append(tasks, t)
 	}
-	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"tasks": tasks})
+	return c.Status(fiber.StatusAccepted).JSON(ScanResult{Tasks: tasks})
 }

@@ -44,7 +44,7 @@ func (s *server) rescheduleTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(taskResponse{Task: t})
+	return c.JSON(TaskResponse{Task: t})
 }
 
 // deletedResponse says how many top-level tasks a delete removed.

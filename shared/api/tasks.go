@@ -23,8 +23,8 @@ const (
 	defaultLimit   = 50
 )
 
-// createTaskRequest is the body of POST /api/tasks.
-type createTaskRequest struct {
+// CreateTaskRequest is the body of POST /api/tasks.
+type CreateTaskRequest struct {
 	Name        string          `json:"name"`
 	Args        json.RawMessage `json:"args"`
 	Priority    int             `json:"priority"`
@@ -34,15 +34,15 @@ type createTaskRequest struct {
 	DedupKey    string          `json:"dedup_key"`
 }
 
-// enqueueResponse answers POST /api/tasks: 201 for a new task, 200 when a pending task with
+// Enqueued answers POST /api/tasks: 201 for a new task, 200 when a pending task with
 // the same dedup key absorbed the request.
-type enqueueResponse struct {
+type Enqueued struct {
 	Task         queue.Task `json:"task"`
 	Deduplicated bool       `json:"deduplicated"`
 }
 
 func (s *server) createTask(c *fiber.Ctx) error {
-	var req createTaskRequest
+	var req CreateTaskRequest
 	if err := decodeBody(c.Body(), &req); err != nil {
 		return err
 	}
@@ -58,11 +58,11 @@ func (s *server) createTask(c *fiber.Ctx) error {
 	if res.Deduplicated {
 		status = fiber.StatusOK
 	}
-	return c.Status(status).JSON(enqueueResponse{Task: res.Task, Deduplicated: res.Deduplicated})
+	return c.Status(status).JSON(Enqueued{Task: res.Task, Deduplicated: res.Deduplicated})
 }
 
 // params validates the request; the queue checks the name and the args.
-func (r createTaskRequest) params() (queue.Params, error) {
+func (r CreateTaskRequest) params() (queue.Params, error) {
 	p := queue.Params{Name: r.Name, Args: r.Args, Priority: r.Priority, MaxAttempts: r.MaxAttempts, DedupKey: r.DedupKey}
 	if strings.TrimSpace(r.Name) == "" {
 		return p, invalidField("name", "is required: one of GET /api/task-types")
@@ -108,8 +108,8 @@ func parseRunAfter(raw string) (time.Time, error) {
 	return t, nil
 }
 
-// listResponse is a page of tasks, newest first.
-type listResponse struct {
+// TaskList is a page of tasks, newest first; NextCursor (null on the last page) asks for the next.
+type TaskList struct {
 	Tasks      []queue.Task `json:"tasks"`
 	NextCursor *int64       `json:"next_cursor"`
 }
@@ -126,7 +126,7 @@ func (s *server) listTasks(c *fiber.Ctx) error {
 	if tasks == nil {
 		tasks = []queue.Task{}
 	}
-	return c.JSON(listResponse{Tasks: tasks, NextCursor: cursorJSON(next)})
+	return c.JSON(TaskList{Tasks: tasks, NextCursor: cursorJSON(next)})
 }
 
 func taskFilter(c *fiber.Ctx) (queue.Filter, error) {
@@ -149,8 +149,8 @@ func taskFilter(c *fiber.Ctx) (queue.Filter, error) {
 	return f, err
 }
 
-// taskResponse is one task; GET adds how its children stand.
-type taskResponse struct {
+// TaskResponse is one task; GET adds how its children stand.
+type TaskResponse struct {
 	Task            queue.Task     `json:"task"`
 	ChildrenSummary map[string]int `json:"children_summary,omitempty"`
 }
@@ -172,7 +172,7 @@ func (s *server) getTask(c *fiber.Ctx) error {
 	for st, n := range counts {
 		summary[string(st)] = n
 	}
-	return c.JSON(taskResponse{Task: t, ChildrenSummary: summary})
+	return c.JSON(TaskResponse{Task: t, ChildrenSummary: summary})
 }
 
 func (s *server) cancelTask(c *fiber.Ctx) error {
@@ -193,5 +193,5 @@ func (s *server) changeTask(c *fiber.Ctx, op func(context.Context, int64) (queue
 	if err != nil {
 		return err
 	}
-	return c.JSON(taskResponse{Task: t})
+	return c.JSON(TaskResponse{Task: t})
 }

@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 )
 
@@ -171,22 +169,4 @@ func HTTPStatus(url string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
-}
-
-// Gauge scrapes the Prometheus page at url and returns the value of the
-// unlabelled gauge name.
-func Gauge(t testing.TB, url, name string) float64 {
-	t.Helper()
-	resp, err := Client.Get(url)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	require.NoError(t, err)
-	family, ok := families[name]
-	require.True(t, ok, "%s not exported", name)
-	require.Len(t, family.GetMetric(), 1)
-	require.NotNil(t, family.GetMetric()[0].GetGauge(), "%s is not a gauge", name)
-	return family.GetMetric()[0].GetGauge().GetValue()
 }
