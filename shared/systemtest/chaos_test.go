@@ -1,4 +1,4 @@
-package main
+package systemtest
 
 // The chaos soak: the real binaries (api, three workers, watcher) run the library pipeline and a
 // stream of tasks on one data folder while a controller SIGKILLs and restarts them at random.
@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math/rand/v2"
 	"net/http"
@@ -34,8 +33,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/shelfhq/shelf/shared/api"
+	"github.com/shelfhq/shelf/shared/diagnostic"
 	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
+	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/servicetest"
 	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/store"
@@ -82,7 +84,7 @@ func TestChaosKillingEveryProcessLosesNoTaskAndNoFile(t *testing.T) {
 	w := newChaosWorld(t, duration, seed)
 
 	w.startAll()
-	w.api.waitReady(t)
+	w.waitReady()
 
 	ctx, stop := context.WithTimeout(context.Background(), duration)
 	defer stop()
@@ -100,15 +102,12 @@ func TestChaosKillingEveryProcessLosesNoTaskAndNoFile(t *testing.T) {
 		s.kill()
 	}
 	w.startAll()
-	w.api.waitReady(t)
+	w.waitReady()
 	w.waitDrained()
 	// One more scan of a calm library: it must find everything where the chaos left it and
 	// change nothing.
 	settled := manifest(t, w.library)
-	servicetest.WaitFor(t, deadline, "the api to accept a last scan", func() bool {
-		_, ok := w.post("/api/library/scan", nil)
-		return ok
-	})
+	servicetest.WaitFor(t, deadline, "the api to accept a last scan", w.scan)
 	w.waitDrained()
 	require.Equal(t, settled, manifest(t, w.library), "the last scan moved nothing")
 	for _, s := range w.services() {
@@ -129,6 +128,7 @@ type chaosWorld struct {
 	dsn      string
 	db       *gorm.DB
 	api      *chaosService
+	client   *servicetest.API
 	workers  []*chaosService
 	watcher  *chaosService
 	incoming []pipelinetest.File // files dropped into the library during the chaos
@@ -203,8 +203,9 @@ func newChaosWorld(t *testing.T, duration time.Duration, seed uint64) *chaosWorl
 	env := []string{"SHELF_DATA_DIR=" + w.data, "SHELF_DATABASE_URL=" + w.dsn, "SHELF_LOG_LEVEL=warn",
 		"SHELF_LEASE_TIMEOUT=" + chaosLease.String(), "SHELF_GRACE_PERIOD=1s"}
 	apiAddr := servicetest.FreeAddr(t)
-	w.api = &chaosService{t: t, bins: bins, name: "api", addr: apiAddr,
+	w.api = &chaosService{t: t, bins: bins, name: "api",
 		env: func() []string { return append(env, "SHELF_HTTP_ADDR="+apiAddr) }}
+	w.client = &servicetest.API{Base: "http://" + apiAddr}
 	for range 3 {
 		w.workers = append(w.workers, &chaosService{t: t, bins: bins, name: "worker",
 			env: func() []string { return append(env, "SHELF_METRICS_ADDR="+servicetest.FreeAddr(t)) }})
@@ -249,31 +250,32 @@ func (w *chaosWorld) killAtRandom(ctx context.Context) {
 func (w *chaosWorld) enqueueStream(ctx context.Context) {
 	rng := rand.New(rand.NewPCG(w.seed, 2))
 	for i := 0; sleepCtx(ctx, jitter(rng, 50*time.Millisecond, 250*time.Millisecond)); i++ {
-		var kind string
-		var body map[string]any
+		var req api.CreateTaskRequest
 		switch i % 10 {
 		case 0, 1, 2:
-			kind, body = "echo", map[string]any{"name": "echo", "args": map[string]any{"i": i}}
+			req = api.CreateTaskRequest{Name: diagnostic.Echo, Args: servicetest.Args(map[string]any{"i": i})}
 		case 3, 4, 5:
-			kind, body = "sleep", map[string]any{"name": "sleep", "args": map[string]any{"seconds": 0.2 + 2*rng.Float64()}}
+			req = api.CreateTaskRequest{Name: diagnostic.Sleep, Args: servicetest.Args(diagnostic.SleepArgs{Seconds: 0.2 + 2*rng.Float64()})}
 		case 6:
-			kind, body = "fail", map[string]any{"name": "fail", "max_attempts": 2, "args": map[string]any{"message": fmt.Sprint("planned ", i)}}
+			req = api.CreateTaskRequest{Name: diagnostic.Fail, MaxAttempts: 2,
+				Args: servicetest.Args(diagnostic.FailArgs{Message: fmt.Sprint("planned ", i)})}
 		case 7, 8:
-			child := map[string]any{"name": "sleep", "args": map[string]any{"seconds": 0.05}}
+			var a diagnostic.FanoutArgs
+			a.Children = 10 + rng.IntN(40)
+			a.Child.Name, a.Child.Args = diagnostic.Sleep, servicetest.Args(diagnostic.SleepArgs{Seconds: 0.05})
 			if rng.IntN(2) == 0 {
-				child = map[string]any{"name": "echo", "args": map[string]any{"from": i}}
+				a.Child.Name, a.Child.Args = diagnostic.Echo, servicetest.Args(map[string]any{"from": i})
 			}
-			kind, body = "fanout", map[string]any{"name": "fanout", "args": map[string]any{"children": 10 + rng.IntN(40),
-				"child": child}}
+			req = api.CreateTaskRequest{Name: diagnostic.Fanout, Args: servicetest.Args(a)}
 		case 9:
 			if i%50 == 9 {
-				w.post("/api/library/scan", nil)
+				w.scan()
 			}
 			continue
 		}
-		if id, ok := w.post("/api/tasks", body); ok && id != 0 {
+		if id, ok := w.enqueue(req); ok {
 			w.mu.Lock()
-			w.tracked[id] = kind
+			w.tracked[id] = req.Name
 			w.mu.Unlock()
 		}
 	}
@@ -321,36 +323,34 @@ func (w *chaosWorld) watchLeases(ctx context.Context) {
 	}
 }
 
-// post sends body to the api and returns the id of the task it answers with (0 when the answer
-// is not one task) and whether the api accepted the request. A refused or failed request (the
-// api was just killed) is counted and dropped: a client would retry.
-func (w *chaosWorld) post(path string, body any) (int64, bool) {
-	var r io.Reader = http.NoBody
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			w.t.Errorf("encoding %v: %v", body, err)
-			return 0, false
-		}
-		r = bytes.NewReader(b)
+// enqueue sends req to the api and returns the new task's id and whether the api accepted it.
+// A request the api could not answer (it was just killed) is counted and dropped, as a client
+// would retry it; an answer that blames the request fails the test.
+func (w *chaosWorld) enqueue(req api.CreateTaskRequest) (int64, bool) {
+	res, err := w.client.Enqueue(context.Background(), req)
+	if !w.accepted("POST /api/tasks", err) {
+		return 0, false
 	}
-	resp, err := servicetest.Client.Post("http://"+w.api.addr+path, "application/json", r)
-	if err != nil {
+	return res.Task.ID, true
+}
+
+// scan asks the api for a scan of every library, as enqueue does.
+func (w *chaosWorld) scan() bool {
+	_, err := w.client.Scan(context.Background(), "")
+	return w.accepted("POST /api/library/scan", err)
+}
+
+func (w *chaosWorld) accepted(what string, err error) bool {
+	switch status := servicetest.HTTPStatusOf(err); {
+	case err == nil:
+		return true
+	case status == 0:
 		w.enqueueFailures.Add(1)
-		return 0, false
+	case status >= 500 || status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
+		// Errorf, not require: this runs outside the test's goroutine too.
+		w.t.Errorf("%s: %v", what, err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnprocessableEntity {
-		w.t.Errorf("POST %s answered %s: %s", path, resp.Status, raw)
-		return 0, false
-	}
-	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
-		return 0, false
-	}
-	var id int64
-	_ = json.Unmarshal(task(raw)["id"], &id)
-	return id, true
+	return false
 }
 
 // waitDrained waits until no task is pending, running or waiting for its children (but the
@@ -394,6 +394,20 @@ type chaosTask struct {
 	FinishedAt   *int64
 	RunAfter     int64
 	UniqueKey    *string
+}
+
+// queueTask is the row as the queue reads it, for the checks the api's tasks share.
+func (c chaosTask) queueTask() queue.Task {
+	t := queue.Task{ID: c.ID, Name: c.Name, Status: queue.Status(c.Status), Args: json.RawMessage(c.Args),
+		ParentID: c.ParentID, CreatedAt: time.UnixMicro(c.CreatedAt)}
+	if c.Continuation != nil {
+		t.Continuation = *c.Continuation
+	}
+	if c.FinishedAt != nil {
+		finished := time.UnixMicro(*c.FinishedAt)
+		t.FinishedAt = &finished
+	}
+	return t
 }
 
 // check asserts every promise and returns the figures of the run.
@@ -466,36 +480,19 @@ func (w *chaosWorld) check() string {
 
 	// Each parent that completed has exactly one continuation, created after its last child
 	// finished; no continuation exists twice.
-	continuations := map[int64]int{}
-	for _, task := range tasks {
-		if !strings.HasSuffix(task.Name, "_done") {
-			continue
-		}
-		var a struct {
-			ParentID int64 `json:"parent_id"`
-		}
-		require.NoError(t, json.Unmarshal([]byte(task.Args), &a), task.Args)
-		continuations[a.ParentID]++
-		for _, child := range children[a.ParentID] {
-			require.NotNil(t, child.FinishedAt, "child %d of %d finished before its continuation %d", child.ID, a.ParentID, task.ID)
-			require.LessOrEqual(t, *child.FinishedAt, task.CreatedAt,
-				"child %d of %d finished before its continuation %d was created", child.ID, a.ParentID, task.ID)
-		}
+	asQueued := make([]queue.Task, len(tasks))
+	for i, task := range tasks {
+		asQueued[i] = task.queueTask()
 	}
+	require.NoError(t, servicetest.CheckFanIn(asQueued))
 	fanouts := 0
 	for _, task := range tasks {
-		if task.Continuation != nil && task.Status == "completed" {
-			require.Equal(t, 1, continuations[task.ID], "task %d (%s) has one continuation", task.ID, task.Name)
-		}
 		if task.Name == "fanout" && task.Status == "completed" {
 			fanouts++
 		}
 		if task.Name == "fanout_done" {
 			require.Equal(t, "completed", task.Status, "the continuation %d completed", task.ID)
 		}
-	}
-	for parent, n := range continuations {
-		require.Equal(t, 1, n, "parent %d has %d continuations", parent, n)
 	}
 
 	// No task stayed running long past its lease while workers lived.
@@ -569,7 +566,6 @@ type chaosService struct {
 	t    *testing.T
 	bins string
 	name string
-	addr string // the api's, fixed so that clients find it again
 	env  func() []string
 
 	mu    sync.Mutex
@@ -623,8 +619,8 @@ func (s *chaosService) logs() []string {
 	return out
 }
 
-func (s *chaosService) waitReady(t *testing.T) {
-	servicetest.WaitFor(t, deadline, "the api to answer", func() bool { return servicetest.HTTPStatus("http://"+s.addr+"/api/tasks") == http.StatusOK })
+func (w *chaosWorld) waitReady() {
+	servicetest.WaitFor(w.t, deadline, "the api to answer", func() bool { return w.client.Ready(context.Background()) == nil })
 }
 
 // manifest hashes every file under root: content hash → the paths holding those bytes. A

@@ -1,4 +1,4 @@
-package main
+package systemtest
 
 // The container files for more than one host, checked with `docker-compose config` (which
 // resolves the override and the variables without a Docker engine or any image): the
@@ -45,17 +45,29 @@ type composeConfig struct {
 	} `yaml:"secrets"`
 }
 
+// composeCommand is the compose command: SHELF_E2E_COMPOSE (split at spaces) when set, else
+// docker-compose (Debian's v1), else `docker compose` (v2); nil when there is none.
+func composeCommand() []string {
+	if c := strings.Fields(os.Getenv("SHELF_E2E_COMPOSE")); len(c) > 0 {
+		return c
+	}
+	if _, err := exec.LookPath("docker-compose"); err == nil {
+		return []string{"docker-compose"}
+	}
+	if exec.Command("docker", "compose", "version").Run() == nil {
+		return []string{"docker", "compose"}
+	}
+	return nil
+}
+
 // resolveCompose runs `<compose> -f file... config` with only vars in the environment (no
 // deploy/.env, no SHELF_ variables of the machine) and returns the resolved configuration, or
 // the command's output when it fails.
 func resolveCompose(t *testing.T, vars map[string]string, files ...string) (composeConfig, string, error) {
 	t.Helper()
-	compose := []string{"docker-compose"}
-	if _, err := exec.LookPath("docker-compose"); err != nil {
-		if exec.Command("docker", "compose", "version").Run() != nil {
-			t.Skip("needs docker-compose or `docker compose` (only to resolve the files, no engine)")
-		}
-		compose = []string{"docker", "compose"}
+	compose := composeCommand()
+	if compose == nil {
+		t.Skip("needs docker-compose or `docker compose` (only to resolve the files, no engine)")
 	}
 	envFile := filepath.Join(t.TempDir(), "empty.env")
 	require.NoError(t, os.WriteFile(envFile, nil, 0o644))
