@@ -47,7 +47,7 @@ test-short:
 SHELF_CHAOS_DURATION ?= 5m
 soak:
 	SHELF_LOAD_DURATION=60s SHELF_CHAOS_DURATION=$(SHELF_CHAOS_DURATION) $(GO) test -count=1 -timeout 60m \
-		-run 'EnqueueingAndDraining|Soak|Chaos' -v ./shared/... ./services/...
+		-run 'EnqueueingAndDraining|Chaos' -v ./shared/worker/ ./shared/systemtest/
 
 ## bench: the figures in docs/BENCHMARKS.md
 bench:
@@ -62,6 +62,7 @@ lint: tools
 	$(GO) vet $(MODULES)
 	@echo "== Grafana dashboards: grafana/dashboard-linter's rules (deploy/test/dashboard)"
 	cd deploy/test && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./dashboard/
+	$(GO) vet -tags e2e ./shared/systemtest/
 	$(TOOLS)/staticcheck $(MODULES)
 	@for m in shared services/api services/worker services/watcher; do \
 		echo "govulncheck $$m"; \
@@ -80,7 +81,8 @@ $(TOOLS)/staticcheck:
 $(TOOLS)/govulncheck:
 	GOBIN=$(TOOLS) $(GO) install golang.org/x/vuln/cmd/govulncheck@latest
 
-## e2e: the container end-to-end test (needs a Docker engine)
+## e2e: the container end-to-end test (needs a Docker engine): deploy/e2e/run.sh builds the
+## images from bin/ and cleans up; the checks are Go (shared/systemtest, build tag e2e)
 e2e: build
 	./deploy/e2e/run.sh
 

@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/shelfhq/shelf/shared/content/contenttest"
+	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
 	"github.com/shelfhq/shelf/shared/servicetest"
 	"github.com/shelfhq/shelf/shared/storetest"
@@ -59,8 +60,8 @@ func TestWebUIInABrowser(t *testing.T) {
 	servicetest.Start(t, bins, "api", append(env, "SHELF_HTTP_ADDR="+apiAddr, "SHELF_API_TOKEN="+uiToken)...)
 	servicetest.Start(t, bins, "worker", append(env, "SHELF_METRICS_ADDR="+workerAddr, "SHELF_GRACE_PERIOD=1s")...)
 	apiURL, workerMetrics := "http://"+apiAddr, "http://"+workerAddr+"/metrics"
-	servicetest.WaitFor(t, uiDeadline, "the api to be ready", func() bool { return servicetest.HTTPStatus(apiURL+"/readyz") == http.StatusOK })
-	servicetest.WaitFor(t, uiDeadline, "the worker to be ready", func() bool { return servicetest.HTTPStatus("http://"+workerAddr+"/readyz") == http.StatusOK })
+	eventually.Holds(t, uiDeadline, "the api to be ready", func() bool { return servicetest.HTTPStatus(apiURL+"/readyz") == http.StatusOK })
+	eventually.Holds(t, uiDeadline, "the worker to be ready", func() bool { return servicetest.HTTPStatus("http://"+workerAddr+"/readyz") == http.StatusOK })
 
 	b := openBrowser(t, chromium, apiURL)
 	var fanoutID string
@@ -147,7 +148,7 @@ func TestWebUIInABrowser(t *testing.T) {
 		b.setValue(t, "#worker-slots", "5", "input")
 		b.click(t, "#settings-save")
 		b.waitFor(t, "the settings to be saved", `document.querySelector("#settings-saved")?.textContent.startsWith("Saved")`)
-		servicetest.WaitFor(t, uiDeadline, "shelf_worker_slots to become 5", func() bool { return servicetest.Gauge(t, workerMetrics, "shelf_worker_slots") == 5 })
+		eventually.Holds(t, uiDeadline, "shelf_worker_slots to become 5", func() bool { return servicetest.Gauge(t, workerMetrics, "shelf_worker_slots") == 5 })
 
 		b.open(t, "#/health", "#health-summary")
 		b.waitFor(t, "the health page to show one worker with 5 slots",

@@ -27,7 +27,7 @@ func Build(t testing.TB, names ...string) string {
 	if len(names) == 0 {
 		names = []string{"api", "worker", "watcher"}
 	}
-	root := workspaceRoot(t)
+	root := WorkspaceRoot(t)
 	dir := t.TempDir()
 	for _, name := range names {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "shelf-"+name), "./services/"+name)
@@ -38,8 +38,8 @@ func Build(t testing.TB, names ...string) string {
 	return dir
 }
 
-// workspaceRoot is the folder holding go.work, above the test's folder.
-func workspaceRoot(t testing.TB) string {
+// WorkspaceRoot is the folder holding go.work, above the test's folder.
+func WorkspaceRoot(t testing.TB) string {
 	dir, err := os.Getwd()
 	require.NoError(t, err)
 	for {
@@ -143,19 +143,6 @@ func FreeAddr(t testing.TB) string {
 	require.NoError(t, err)
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-// WaitFor polls cond until it holds, failing the test after timeout. The
-// timeouts are generous: the tests check behaviour, not speed.
-func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	end := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // Client is the HTTP client of these tests.

@@ -35,6 +35,7 @@ import (
 
 	"github.com/shelfhq/shelf/shared/api"
 	"github.com/shelfhq/shelf/shared/diagnostic"
+	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
 	"github.com/shelfhq/shelf/shared/queue"
@@ -107,7 +108,7 @@ func TestChaosKillingEveryProcessLosesNoTaskAndNoFile(t *testing.T) {
 	// One more scan of a calm library: it must find everything where the chaos left it and
 	// change nothing.
 	settled := manifest(t, w.library)
-	servicetest.WaitFor(t, deadline, "the api to accept a last scan", w.scan)
+	eventually.Holds(t, deadline, "the api to accept a last scan", w.scan)
 	w.waitDrained()
 	require.Equal(t, settled, manifest(t, w.library), "the last scan moved nothing")
 	for _, s := range w.services() {
@@ -358,7 +359,7 @@ func (w *chaosWorld) accepted(what string, err error) bool {
 // still be turning file events into tasks.
 func (w *chaosWorld) waitDrained() {
 	quiet := 0
-	servicetest.WaitFor(w.t, deadline, "the queue to drain after the chaos", func() bool {
+	eventually.Holds(w.t, deadline, "the queue to drain after the chaos", func() bool {
 		if w.count(`SELECT COUNT(*) FROM tasks WHERE status IN ('pending', 'running', 'waiting_for_children')
 			AND NOT (status = 'pending' AND unique_key LIKE 'periodic:%' AND run_after > ?)`, time.Now().UnixMicro()) > 0 {
 			quiet = 0
@@ -620,7 +621,7 @@ func (s *chaosService) logs() []string {
 }
 
 func (w *chaosWorld) waitReady() {
-	servicetest.WaitFor(w.t, deadline, "the api to answer", func() bool { return w.client.Ready(context.Background()) == nil })
+	eventually.Holds(w.t, deadline, "the api to answer", func() bool { return w.client.Ready(context.Background()) == nil })
 }
 
 // manifest hashes every file under root: content hash → the paths holding those bytes. A

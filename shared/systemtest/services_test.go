@@ -17,6 +17,7 @@ import (
 
 	"github.com/shelfhq/shelf/shared/api"
 	"github.com/shelfhq/shelf/shared/diagnostic"
+	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/pipeline"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/servicetest"
@@ -48,19 +49,19 @@ func TestThreeServicesShareOneQueue(t *testing.T) {
 
 	ctx := context.Background()
 	client := &servicetest.API{Base: "http://" + apiAddr}
-	servicetest.WaitFor(t, deadline, "the api to answer", func() bool { return client.Ready(ctx) == nil })
-	servicetest.WaitFor(t, deadline, "the worker to be ready", func() bool { return servicetest.HTTPStatus("http://"+workerAddr+"/readyz") == http.StatusOK })
-	servicetest.WaitFor(t, deadline, "the watcher to be ready", func() bool { return servicetest.HTTPStatus("http://"+watcherAddr+"/readyz") == http.StatusOK })
+	eventually.Holds(t, deadline, "the api to answer", func() bool { return client.Ready(ctx) == nil })
+	eventually.Holds(t, deadline, "the worker to be ready", func() bool { return servicetest.HTTPStatus("http://"+workerAddr+"/readyz") == http.StatusOK })
+	eventually.Holds(t, deadline, "the watcher to be ready", func() bool { return servicetest.HTTPStatus("http://"+watcherAddr+"/readyz") == http.StatusOK })
 
 	t.Run("a task enqueued over HTTP completes on the worker", func(t *testing.T) {
 		id := enqueue(t, client, api.CreateTaskRequest{Name: diagnostic.Echo, Args: servicetest.Args(map[string]any{"hello": "shelf"})})
-		servicetest.WaitFor(t, deadline, "the echo task to complete", func() bool { return taskStatus(t, client, id) == queue.StatusCompleted })
+		eventually.Holds(t, deadline, "the echo task to complete", func() bool { return taskStatus(t, client, id) == queue.StatusCompleted })
 	})
 
 	t.Run("the worker follows worker.slots in settings.yaml", func(t *testing.T) {
 		require.Equal(t, 2.0, servicetest.Gauge(t, "http://"+workerAddr+"/metrics", "shelf_worker_slots"))
 		servicetest.WriteSettings(t, settingsPath, library, 5)
-		servicetest.WaitFor(t, deadline, "shelf_worker_slots to become 5", func() bool {
+		eventually.Holds(t, deadline, "shelf_worker_slots to become 5", func() bool {
 			return servicetest.Gauge(t, "http://"+workerAddr+"/metrics", "shelf_worker_slots") == 5
 		})
 	})
@@ -68,7 +69,7 @@ func TestThreeServicesShareOneQueue(t *testing.T) {
 	t.Run("a file dropped in the library becomes a handle_file_added task", func(t *testing.T) {
 		path := filepath.Join(library, "Dropped Game [0100000000010000][v0].nsp")
 		require.NoError(t, os.WriteFile(path, []byte("not really a game"), 0o644))
-		servicetest.WaitFor(t, deadline, "handle_file_added for the file", func() bool {
+		eventually.Holds(t, deadline, "handle_file_added for the file", func() bool {
 			tasks, err := client.AllTasks(ctx, servicetest.TaskQuery{Name: pipeline.HandleFileAdded})
 			require.NoError(t, err)
 			for _, task := range tasks {
@@ -82,7 +83,7 @@ func TestThreeServicesShareOneQueue(t *testing.T) {
 
 	t.Run("SIGTERM hands a running task back and the worker exits 0", func(t *testing.T) {
 		id := enqueue(t, client, api.CreateTaskRequest{Name: diagnostic.Sleep, Args: servicetest.Args(diagnostic.SleepArgs{Seconds: 30})})
-		servicetest.WaitFor(t, deadline, "the sleep task to run", func() bool { return taskStatus(t, client, id) == queue.StatusRunning })
+		eventually.Holds(t, deadline, "the sleep task to run", func() bool { return taskStatus(t, client, id) == queue.StatusRunning })
 		require.NoError(t, worker.Signal(syscall.SIGTERM))
 		exited := make(chan error, 1)
 		go func() { exited <- worker.Wait() }()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
 	"github.com/shelfhq/shelf/shared/servicetest"
 	"github.com/shelfhq/shelf/shared/settings"
@@ -53,7 +54,7 @@ func TestWorkerStartDownloadsTheTitleDBAndScansAFreshLibrary(t *testing.T) {
 	t.Cleanup(func() { _ = store.Close(db) })
 	servicetest.Start(t, bins, "worker", "SHELF_DATA_DIR="+data, "SHELF_DATABASE_URL="+dsn, "SHELF_METRICS_ADDR="+servicetest.FreeAddr(t))
 
-	servicetest.WaitFor(t, deadline, "every file to be identified", func() bool {
+	eventually.Holds(t, deadline, "every file to be identified", func() bool {
 		var n int64
 		require.NoError(t, db.Raw(`SELECT COUNT(*) FROM files WHERE identified`).Scan(&n).Error)
 		return n == int64(len(files))
