@@ -7,20 +7,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
 	"github.com/shelfhq/shelf/shared/settings"
+	"github.com/shelfhq/shelf/shared/testprocess"
 )
 
 // chainSteps are the tasks of one full chain over one library, each of
@@ -54,12 +54,12 @@ func TestTheChainRunsOnceAndOrganizesTheSampleLibrary(t *testing.T) {
 func TestTwoWorkerProcessesRunTheChainOnce(t *testing.T) {
 	b := setup(t, organizerOn)
 	files := b.writeSample(t)
-	procs := []*proc{startWorker(t, b), startWorker(t, b)}
+	procs := []*testprocess.Process{startWorker(t, b), startWorker(t, b)}
 
 	require.NoError(t, b.startChain())
 	b.waitIdle(t)
 	for _, p := range procs {
-		p.stop(t)
+		p.Stop(t)
 	}
 	for _, step := range chainSteps {
 		require.Equal(t, 1, b.tasksNamed(t, step), "%s ran once", step)
@@ -124,34 +124,11 @@ func assertOrganized(t *testing.T, b *bundle, files []pipelinetest.File) {
 	}
 }
 
-// proc is a worker process running this test binary.
-type proc struct {
-	cmd    *exec.Cmd
-	stderr *bytes.Buffer
-}
-
-func startWorker(t *testing.T, b *bundle, env ...string) *proc {
+// startWorker runs this test binary as a worker process on b's database and data folder.
+func startWorker(t *testing.T, b *bundle, env ...string) *testprocess.Process {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "SHELF_TEST_ROLE=worker", "SHELF_TEST_DB="+b.dsn, "SHELF_TEST_DATA="+b.data,
-		"SHELF_TEST_SLOTS=4")
-	cmd.Env = append(cmd.Env, env...)
-	p := &proc{cmd: cmd, stderr: &bytes.Buffer{}}
-	cmd.Stderr = p.stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-	return p
-}
-
-func (p *proc) stop(t *testing.T) {
-	t.Helper()
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, p.cmd.Wait(), "worker exits 0 on SIGTERM; stderr:\n%s", p.stderr)
+	return testprocess.Start(t, "worker", append([]string{"SHELF_TEST_DB=" + b.dsn, "SHELF_TEST_DATA=" + b.data,
+		"SHELF_TEST_SLOTS=4"}, env...)...)
 }
 
 // serveTitleDB serves titledb files by name, with Last-Modified, so that
@@ -189,15 +166,14 @@ func TestKilledWorkerDuringOrganizeLosesNoFile(t *testing.T) {
 	survivor := startWorker(t, b, lease, "SHELF_TEST_SLOW_MOVE=5ms")
 
 	require.NoError(t, b.startChain())
-	waitFor(t, "the victim to be organizing", func() bool {
+	eventually.Holds(t, patience, "the victim to be organizing", func() bool {
 		return count(t, b.db, `SELECT COUNT(*) FROM tasks WHERE name = ? AND status = 'completed'`, OrganizeFile) >= 20 &&
 			count(t, b.db, `SELECT COUNT(*) FROM tasks WHERE name = ? AND status = 'running' AND worker LIKE ?`,
-				OrganizeFile, fmt.Sprintf("%%-%d-%%", victim.cmd.Process.Pid)) > 0
+				OrganizeFile, fmt.Sprintf("%%-%d-%%", victim.Pid())) > 0
 	})
-	require.NoError(t, victim.cmd.Process.Kill()) // SIGKILL: no chance to clean up
-	_ = victim.cmd.Wait()
+	victim.Kill(t) // SIGKILL: no chance to clean up
 	b.waitIdle(t)
-	survivor.stop(t)
+	survivor.Stop(t)
 
 	after := contents(t, b.lib)
 	require.Equal(t, len(before), len(after), "as many files as before")

@@ -22,11 +22,13 @@ import (
 
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/diagnostic"
+	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/store"
 	"github.com/shelfhq/shelf/shared/storetest"
+	"github.com/shelfhq/shelf/shared/testprocess"
 	"github.com/shelfhq/shelf/shared/titledb"
 	"github.com/shelfhq/shelf/shared/worker"
 )
@@ -35,15 +37,7 @@ import (
 // with SHELF_TEST_ROLE=worker it runs a real worker pool with the pipeline
 // on the database SHELF_TEST_DB and the data folder SHELF_TEST_DATA.
 func TestMain(m *testing.M) {
-	switch os.Getenv("SHELF_TEST_ROLE") {
-	case "":
-		os.Exit(m.Run())
-	case "worker":
-		os.Exit(runWorkerProcess())
-	default:
-		fmt.Fprintln(os.Stderr, "unknown SHELF_TEST_ROLE")
-		os.Exit(2)
-	}
+	testprocess.Main(m, map[string]func() int{"worker": runWorkerProcess})
 }
 
 func envDuration(name string, def time.Duration) time.Duration {
@@ -175,7 +169,7 @@ func (b *bundle) startChain() error {
 // children: the work enqueued so far and everything it caused is done.
 func (b *bundle) waitIdle(t *testing.T) {
 	t.Helper()
-	waitFor(t, "the queue to drain", func() bool {
+	eventually.Holds(t, patience, "the queue to drain", func() bool {
 		return count(t, b.db, `SELECT COUNT(*) FROM tasks WHERE status IN ('pending', 'running', 'waiting_for_children')`) == 0
 	})
 }
@@ -202,18 +196,9 @@ func count(t *testing.T, db *gorm.DB, query string, args ...any) int {
 	return int(n)
 }
 
-// waitFor polls cond until it holds; the deadline is generous because a
-// shared machine may be slow, and the tests check behaviour, not speed.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// patience bounds every wait of these tests: generous, because a shared machine may be slow
+// and the tests check behaviour, not speed.
+const patience = 3 * time.Minute
 
 func (b *bundle) file(t *testing.T, path string) catalog.File {
 	t.Helper()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/diagnostic"
+	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/metrics"
 	"github.com/shelfhq/shelf/shared/pipeline"
 	"github.com/shelfhq/shelf/shared/queue"
@@ -121,17 +122,9 @@ func (b *testBundle) events(op string) int {
 	return int(testutil.ToFloat64(b.metrics.Events.WithLabelValues(op)))
 }
 
-// waitFor polls cond; the deadline is generous because a shared machine may be slow.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// patience bounds every wait of these tests: generous, because a shared machine may be slow
+// and the tests check behaviour, not speed.
+const patience = time.Minute
 
 // quiet lets several settling periods pass, for asserting that nothing happened.
 func quiet() { time.Sleep(5 * settle) }
@@ -158,7 +151,7 @@ func TestNewFileIsForwardedOnceItStopsChanging(t *testing.T) {
 	require.Zero(t, b.events("added"), "a file still being written is not forwarded")
 	require.NoError(t, f.Close())
 
-	waitFor(t, "handle_file_added", func() bool { return b.events("added") == 1 })
+	eventually.Holds(t, patience, "handle_file_added", func() bool { return b.events("added") == 1 })
 	require.Equal(t, []map[string]string{{"library_path": b.lib, "filepath": path}},
 		b.argsOf(t, pipeline.HandleFileAdded))
 	quiet()
@@ -174,7 +167,7 @@ func TestOnlyGameFilesAreForwardedWhateverTheCase(t *testing.T) {
 	writeFile(t, filepath.Join(b.lib, "Game.xcz"), "x")
 	writeFile(t, filepath.Join(b.lib, "Game.nsp.part"), "x")
 
-	waitFor(t, "three adds", func() bool { return b.events("added") == 3 })
+	eventually.Holds(t, patience, "three adds", func() bool { return b.events("added") == 3 })
 	var got []string
 	for _, a := range b.argsOf(t, pipeline.HandleFileAdded) {
 		got = append(got, filepath.Base(a["filepath"]))
@@ -188,12 +181,12 @@ func TestNewSubfoldersAreWatched(t *testing.T) {
 	b := setup(t, nil)
 	// A folder tree created at once: its files may exist before its watch does.
 	writeFile(t, filepath.Join(b.lib, "a", "b", "c", "Deep.nsp"), "x")
-	waitFor(t, "the file in the new tree", func() bool { return b.events("added") == 1 })
+	eventually.Holds(t, patience, "the file in the new tree", func() bool { return b.events("added") == 1 })
 
 	// A file created in the new folder later is reported by its watch.
 	later := filepath.Join(b.lib, "a", "b", "Later.xci")
 	writeFile(t, later, "y")
-	waitFor(t, "the later file", func() bool { return b.events("added") == 2 })
+	eventually.Holds(t, patience, "the later file", func() bool { return b.events("added") == 2 })
 	require.Equal(t, later, b.argsOf(t, pipeline.HandleFileAdded)[1]["filepath"])
 	require.Subset(t, b.watcher.Directories(), []string{
 		filepath.Join(b.lib, "a"), filepath.Join(b.lib, "a", "b"), filepath.Join(b.lib, "a", "b", "c")})
@@ -210,7 +203,7 @@ func TestModifiedFileIsForwardedAgain(t *testing.T) {
 	quiet()
 	require.Zero(t, b.events("added"), "files present at start are left to the scan")
 	writeFile(t, path, "version two")
-	waitFor(t, "the modified file", func() bool { return b.events("added") == 1 })
+	eventually.Holds(t, patience, "the modified file", func() bool { return b.events("added") == 1 })
 }
 
 func TestRenameInsideTheLibraryIsAMove(t *testing.T) {
@@ -224,7 +217,7 @@ func TestRenameInsideTheLibraryIsAMove(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(dest), 0o755))
 	require.NoError(t, os.Rename(src, dest))
 
-	waitFor(t, "handle_file_moved", func() bool { return b.events("moved") == 1 })
+	eventually.Holds(t, patience, "handle_file_moved", func() bool { return b.events("moved") == 1 })
 	require.Equal(t, []map[string]string{{"library_path": b.lib, "src": src, "dest": dest}},
 		b.argsOf(t, pipeline.HandleFileMoved))
 	quiet()
@@ -240,14 +233,14 @@ func TestMovingOutIsADeleteAndMovingInIsAnAdd(t *testing.T) {
 		writeFile(t, inside, "game")
 	})
 	require.NoError(t, os.Rename(inside, filepath.Join(b.outside, "Leaving.nsp")))
-	waitFor(t, "handle_file_deleted", func() bool { return b.events("deleted") == 1 })
+	eventually.Holds(t, patience, "handle_file_deleted", func() bool { return b.events("deleted") == 1 })
 	require.Equal(t, []map[string]string{{"library_path": b.lib, "filepath": inside}},
 		b.argsOf(t, pipeline.HandleFileDeleted))
 
 	arriving := filepath.Join(b.outside, "Arriving.xci")
 	writeFile(t, arriving, "another game")
 	require.NoError(t, os.Rename(arriving, filepath.Join(b.lib, "Arriving.xci")))
-	waitFor(t, "handle_file_added", func() bool { return b.events("added") == 1 })
+	eventually.Holds(t, patience, "handle_file_added", func() bool { return b.events("added") == 1 })
 	require.Zero(t, b.events("moved"))
 }
 
@@ -259,7 +252,7 @@ func TestDeleteIsForwarded(t *testing.T) {
 		writeFile(t, path, "game")
 	})
 	require.NoError(t, os.Remove(path))
-	waitFor(t, "handle_file_deleted", func() bool { return b.events("deleted") == 1 })
+	eventually.Holds(t, patience, "handle_file_deleted", func() bool { return b.events("deleted") == 1 })
 	require.Equal(t, []map[string]string{{"library_path": b.lib, "filepath": path}},
 		b.argsOf(t, pipeline.HandleFileDeleted))
 }
@@ -271,7 +264,7 @@ func TestRenamedFolderMovesItsFiles(t *testing.T) {
 		writeFile(t, filepath.Join(lib, "Old", "deeper", "Two.nsp"), "22")
 	})
 	require.NoError(t, os.Rename(filepath.Join(b.lib, "Old"), filepath.Join(b.lib, "New")))
-	waitFor(t, "two moves", func() bool { return b.events("moved") == 2 })
+	eventually.Holds(t, patience, "two moves", func() bool { return b.events("moved") == 2 })
 	require.ElementsMatch(t, []map[string]string{
 		{"library_path": b.lib, "src": filepath.Join(b.lib, "Old", "One.nsp"), "dest": filepath.Join(b.lib, "New", "One.nsp")},
 		{"library_path": b.lib, "src": filepath.Join(b.lib, "Old", "deeper", "Two.nsp"), "dest": filepath.Join(b.lib, "New", "deeper", "Two.nsp")},
@@ -280,7 +273,7 @@ func TestRenamedFolderMovesItsFiles(t *testing.T) {
 	// The folder is watched under its new name, and no longer under the old one.
 	require.NotContains(t, b.watcher.Directories(), filepath.Join(b.lib, "Old"))
 	writeFile(t, filepath.Join(b.lib, "New", "deeper", "Three.nsp"), "333")
-	waitFor(t, "a file in the renamed folder", func() bool { return b.events("added") == 1 })
+	eventually.Holds(t, patience, "a file in the renamed folder", func() bool { return b.events("added") == 1 })
 	require.Equal(t, filepath.Join(b.lib, "New", "deeper", "Three.nsp"),
 		b.argsOf(t, pipeline.HandleFileAdded)[0]["filepath"])
 	require.Zero(t, b.events("deleted"))
@@ -298,7 +291,7 @@ func TestTheOrganizersMovesAreIgnored(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(dest), 0o755))
 	require.NoError(t, os.Rename(src, dest))
 
-	waitFor(t, "the ignored events", func() bool { return testutil.ToFloat64(b.metrics.Ignored) >= 2 })
+	eventually.Holds(t, patience, "the ignored events", func() bool { return testutil.ToFloat64(b.metrics.Ignored) >= 2 })
 	quiet()
 	require.Zero(t, b.events("moved"))
 	require.Zero(t, b.events("added"))
@@ -313,14 +306,14 @@ func TestLibraryFoldersFollowTheSettings(t *testing.T) {
 	_, err := b.settings.Update(mustJSON(t, map[string]any{"library": map[string]any{"paths": []string{second}}}))
 	require.NoError(t, err)
 
-	waitFor(t, "a scan of the new library", func() bool { return len(b.argsOf(t, pipeline.ScanLibrary)) == 2 })
+	eventually.Holds(t, patience, "a scan of the new library", func() bool { return len(b.argsOf(t, pipeline.ScanLibrary)) == 2 })
 	require.Equal(t, second, b.argsOf(t, pipeline.ScanLibrary)[1]["library_path"])
-	waitFor(t, "the old library dropped", func() bool { return !slices.Contains(b.watcher.Directories(), b.lib) })
+	eventually.Holds(t, patience, "the old library dropped", func() bool { return !slices.Contains(b.watcher.Directories(), b.lib) })
 
 	writeFile(t, filepath.Join(b.lib, "Dropped.nsp"), "x")
 	added := filepath.Join(second, "Kept.nsp")
 	writeFile(t, added, "y")
-	waitFor(t, "the file in the new library", func() bool { return b.events("added") == 1 })
+	eventually.Holds(t, patience, "the file in the new library", func() bool { return b.events("added") == 1 })
 	quiet()
 	require.Equal(t, []map[string]string{{"library_path": second, "filepath": added}},
 		b.argsOf(t, pipeline.HandleFileAdded))
@@ -336,9 +329,9 @@ func TestMissingLibraryIsWatchedOnceItAppears(t *testing.T) {
 	require.Len(t, b.argsOf(t, pipeline.ScanLibrary), 1, "no scan of a folder that does not exist")
 
 	require.NoError(t, os.MkdirAll(later, 0o755))
-	waitFor(t, "the scan of the folder that appeared", func() bool { return len(b.argsOf(t, pipeline.ScanLibrary)) == 2 })
+	eventually.Holds(t, patience, "the scan of the folder that appeared", func() bool { return len(b.argsOf(t, pipeline.ScanLibrary)) == 2 })
 	writeFile(t, filepath.Join(later, "Game.nsp"), "x")
-	waitFor(t, "the file in it", func() bool { return b.events("added") == 1 })
+	eventually.Holds(t, patience, "the file in it", func() bool { return b.events("added") == 1 })
 }
 
 func TestFolderMovedIntoANewFolderIsAMove(t *testing.T) {
@@ -351,7 +344,7 @@ func TestFolderMovedIntoANewFolderIsAMove(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(dest), 0o755))
 	require.NoError(t, os.Rename(filepath.Join(b.lib, "Title"), dest))
 
-	waitFor(t, "handle_file_moved", func() bool { return b.events("moved") == 1 })
+	eventually.Holds(t, patience, "handle_file_moved", func() bool { return b.events("moved") == 1 })
 	require.Equal(t, []map[string]string{{"library_path": b.lib,
 		"src": filepath.Join(b.lib, "Title", "Game.nsp"), "dest": filepath.Join(dest, "Game.nsp")}},
 		b.argsOf(t, pipeline.HandleFileMoved))

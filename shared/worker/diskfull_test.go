@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/store"
 	"github.com/shelfhq/shelf/shared/storetest"
@@ -75,12 +76,12 @@ func TestFullDiskFailsWithAClearErrorAndWorkResumesWhenSpaceReturns(t *testing.T
 	require.NoError(t, os.Remove(filler))
 	res, err := q.Enqueue(ctx, queue.Params{Name: "record", Args: map[string]int{"after": 1}})
 	require.NoError(t, err)
-	waitFor(t, "tasks completed after space returned", func() bool {
+	eventually.Holds(t, patience, "tasks completed after space returned", func() bool {
 		task, err := q.Get(ctx, res.Task.ID)
 		require.NoError(t, err)
 		return task.Status == queue.StatusCompleted
 	})
-	waitFor(t, "no task left behind", func() bool {
+	eventually.Holds(t, patience, "no task left behind", func() bool {
 		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE status <> 'completed'") == 0
 	})
 	problems, err := store.IntegrityCheck(ctx, db)

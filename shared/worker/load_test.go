@@ -20,6 +20,7 @@ import (
 	"github.com/shelfhq/shelf/shared/api"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/settings"
+	"github.com/shelfhq/shelf/shared/testprocess"
 )
 
 // loadDuration is short in `make test`; `make soak` sets SHELF_LOAD_DURATION=60s.
@@ -32,23 +33,23 @@ func loadDuration() string {
 
 func TestEightProcessesEnqueueingAndDrainingSeeNoBusyErrors(t *testing.T) {
 	path, db, q := newDB(t)
-	var procs []*proc
+	var procs []*testprocess.Process
 	for i := 0; i < 8; i++ {
 		procs = append(procs, startProcess(t, "load", path, "SHELF_TEST_DURATION="+loadDuration()))
 	}
 	reads := readTasksWhile(t, q)
 	total := 0
 	for _, p := range procs {
-		require.NoError(t, p.cmd.Wait(), p.stderr.String())
+		require.NoError(t, p.Wait(), p.Stderr())
 		var enqueued, errs int
-		_, err := fmt.Sscan(strings.TrimSpace(p.stdout.String()), &enqueued, &errs)
-		require.NoError(t, err, p.stdout.String())
+		_, err := fmt.Sscan(strings.TrimSpace(p.Stdout()), &enqueued, &errs)
+		require.NoError(t, err, p.Stdout())
 		if errs > 0 {
-			t.Logf("stdout: %q\nstderr: %q", p.stdout.String(), p.stderr.String())
+			t.Logf("stdout: %q\nstderr: %q", p.Stdout(), p.Stderr())
 		}
 		require.Zero(t, errs, "errors reached a caller")
-		require.NotContains(t, p.stderr.String(), "database is locked")
-		require.NotContains(t, p.stderr.String(), "SQLITE_BUSY")
+		require.NotContains(t, p.Stderr(), "database is locked")
+		require.NotContains(t, p.Stderr(), "SQLITE_BUSY")
 		total += enqueued
 	}
 	// Whatever the pools left pending, the queue is consistent: every task

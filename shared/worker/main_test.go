@@ -17,6 +17,7 @@ import (
 	"github.com/shelfhq/shelf/shared/diagnostic"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/store"
+	"github.com/shelfhq/shelf/shared/testprocess"
 	"github.com/shelfhq/shelf/shared/worker"
 )
 
@@ -24,19 +25,11 @@ import (
 // with SHELF_TEST_ROLE set it runs a real worker (or enqueuer) on the
 // database file named by SHELF_TEST_DB instead of the tests.
 func TestMain(m *testing.M) {
-	switch os.Getenv("SHELF_TEST_ROLE") {
-	case "":
-		os.Exit(m.Run())
-	case "worker":
-		os.Exit(runWorkerProcess())
-	case "enqueue-same-key":
-		os.Exit(runEnqueueProcess())
-	case "load":
-		os.Exit(runLoadProcess())
-	default:
-		fmt.Fprintln(os.Stderr, "unknown SHELF_TEST_ROLE")
-		os.Exit(2)
-	}
+	testprocess.Main(m, map[string]func() int{
+		"worker":           runWorkerProcess,
+		"enqueue-same-key": runEnqueueProcess,
+		"load":             runLoadProcess,
+	})
 }
 
 // registry holds the tasks the tests run: the diagnostic ones and

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/worker"
 )
@@ -55,7 +56,7 @@ func (b *poolBundle) enqueue(t *testing.T, name string, args any) queue.Task {
 func (b *poolBundle) waitStatus(t *testing.T, id int64, want queue.Status) queue.Task {
 	t.Helper()
 	var task queue.Task
-	waitFor(t, "task to be "+string(want), func() bool {
+	eventually.Holds(t, patience, "task to be "+string(want), func() bool {
 		var err error
 		task, err = b.q.Get(context.Background(), id)
 		require.NoError(t, err)
@@ -153,16 +154,16 @@ func TestSlotsBoundConcurrencyAndResizeLive(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		b.enqueue(t, "hold", nil)
 	}
-	waitFor(t, "two tasks running", func() bool { return running.Load() == 2 })
+	eventually.Holds(t, patience, "two tasks running", func() bool { return running.Load() == 2 })
 	time.Sleep(200 * time.Millisecond)
 	require.EqualValues(t, 2, peak.Load(), "never more tasks than slots")
 
 	b.pool.SetSlots(5)
-	waitFor(t, "five tasks running after growing", func() bool { return running.Load() == 5 })
+	eventually.Holds(t, patience, "five tasks running after growing", func() bool { return running.Load() == 5 })
 	b.pool.SetSlots(1) // shrinking lets running tasks finish
 	require.EqualValues(t, 5, running.Load())
 	close(release)
-	waitFor(t, "all done", func() bool {
+	eventually.Holds(t, patience, "all done", func() bool {
 		var n int64
 		require.NoError(t, b.q.DB().Raw("SELECT COUNT(*) FROM tasks WHERE status = 'completed'").Scan(&n).Error)
 		return n == 6
@@ -198,7 +199,7 @@ func TestARestartedProcessDoesNotKeepItsPredecessorsTasksAlive(t *testing.T) {
 	go func() { defer close(done); _ = pool.Run(runCtx) }()
 	defer func() { cancel(); <-done }()
 
-	waitFor(t, "the dead process's task to be rescued and run", func() bool {
+	eventually.Holds(t, patience, "the dead process's task to be rescued and run", func() bool {
 		got, err := q.Get(ctx, res.Task.ID)
 		require.NoError(t, err)
 		return got.Status == queue.StatusCompleted && got.Worker == pool.ID()

@@ -1,54 +1,29 @@
 package worker_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/store"
 	"github.com/shelfhq/shelf/shared/storetest"
+	"github.com/shelfhq/shelf/shared/testprocess"
 )
 
-// proc is a helper process running this test binary in a role.
-type proc struct {
-	cmd    *exec.Cmd
-	stderr *bytes.Buffer
-	stdout *bytes.Buffer
-}
-
-func startProcess(t *testing.T, role, dbPath string, env ...string) *proc {
+// startProcess runs this test binary in role on the database at dbPath.
+func startProcess(t *testing.T, role, dbPath string, env ...string) *testprocess.Process {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "SHELF_TEST_ROLE="+role, "SHELF_TEST_DB="+dbPath)
-	cmd.Env = append(cmd.Env, env...)
-	p := &proc{cmd: cmd, stderr: &bytes.Buffer{}, stdout: &bytes.Buffer{}}
-	cmd.Stderr, cmd.Stdout = p.stderr, p.stdout
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-	return p
-}
-
-func (p *proc) stop(t *testing.T) {
-	t.Helper()
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, p.cmd.Wait(), "worker exits 0 on SIGTERM; stderr:\n%s", p.stderr)
+	return testprocess.Start(t, role, append([]string{"SHELF_TEST_DB=" + dbPath}, env...)...)
 }
 
 func newDB(t *testing.T) (string, *gorm.DB, *queue.Queue) {
@@ -67,18 +42,9 @@ func countWhere(t *testing.T, db *gorm.DB, query string, args ...any) int {
 	return int(n)
 }
 
-// waitFor polls cond until it holds; the deadline is generous because a
-// shared CI machine may be slow, and the test checks behaviour, not speed.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// patience bounds every wait of these tests: generous, because a shared machine may be slow
+// and the tests check behaviour, not speed.
+const patience = 3 * time.Minute
 
 func TestFourProcessesDrainTenThousandTasksEachExactlyOnce(t *testing.T) {
 	path, db, q := newDB(t)
@@ -90,17 +56,17 @@ func TestFourProcessesDrainTenThousandTasksEachExactlyOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 10_000, n)
 
-	var procs []*proc
+	var procs []*testprocess.Process
 	for i := 0; i < 4; i++ {
 		procs = append(procs, startProcess(t, "worker", path, "SHELF_TEST_SLOTS=8"))
 	}
-	waitFor(t, "all tasks completed", func() bool {
+	eventually.Holds(t, patience, "all tasks completed", func() bool {
 		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE status = 'completed'") == 10_000
 	})
 	for _, p := range procs {
-		p.stop(t)
-		require.NotContains(t, p.stderr.String(), "database is locked")
-		require.NotContains(t, p.stderr.String(), "SQLITE_BUSY")
+		p.Stop(t)
+		require.NotContains(t, p.Stderr(), "database is locked")
+		require.NotContains(t, p.Stderr(), "SQLITE_BUSY")
 	}
 	require.Equal(t, 10_000, countWhere(t, db, "SELECT COUNT(DISTINCT task_id) FROM test_runs"))
 	require.Equal(t, 10_000, countWhere(t, db, "SELECT COUNT(*) FROM test_runs"), "no task ran twice")
@@ -110,15 +76,15 @@ func TestFourProcessesDrainTenThousandTasksEachExactlyOnce(t *testing.T) {
 func TestEightProcessesEnqueueingTheSameKeyCreateOneTask(t *testing.T) {
 	path, db, _ := newDB(t)
 	start := filepath.Join(t.TempDir(), "go")
-	var procs []*proc
+	var procs []*testprocess.Process
 	for i := 0; i < 8; i++ {
 		procs = append(procs, startProcess(t, "enqueue-same-key", path, "SHELF_TEST_GO="+start))
 	}
 	require.NoError(t, os.WriteFile(start, nil, 0o644))
 	created := 0
 	for _, p := range procs {
-		require.NoError(t, p.cmd.Wait(), p.stderr.String())
-		n, err := strconv.Atoi(strings.TrimSpace(p.stdout.String()))
+		require.NoError(t, p.Wait(), p.Stderr())
+		n, err := strconv.Atoi(strings.TrimSpace(p.Stdout()))
 		require.NoError(t, err)
 		created += n
 	}
@@ -136,25 +102,24 @@ func TestKilledWorkerMidFanoutLosesNothingAndTheContinuationRunsOnce(t *testing.
 		Args: map[string]any{"children": 1000, "child": map[string]any{"name": "sleep", "args": map[string]float64{"seconds": 0.01}}}})
 	require.NoError(t, err)
 	parent := res.Task.ID
-	waitFor(t, "the victim to be running children", func() bool {
+	eventually.Holds(t, patience, "the victim to be running children", func() bool {
 		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE parent_id = ? AND status = 'completed'", parent) > 100 &&
 			countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE status = 'running' AND worker LIKE ?",
-				fmt.Sprintf("%%-%d-%%", victim.cmd.Process.Pid)) > 0
+				fmt.Sprintf("%%-%d-%%", victim.Pid())) > 0
 	})
-	require.NoError(t, victim.cmd.Process.Kill()) // SIGKILL: no chance to clean up
-	_ = victim.cmd.Wait()
+	victim.Kill(t) // SIGKILL: no chance to clean up
 
-	waitFor(t, "the fan-out to complete", func() bool {
+	eventually.Holds(t, patience, "the fan-out to complete", func() bool {
 		task, err := q.Get(context.Background(), parent)
 		require.NoError(t, err)
 		return task.Status == queue.StatusCompleted
 	})
 	require.Equal(t, 1000, countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE parent_id = ? AND status = 'completed'", parent))
-	waitFor(t, "the continuation to complete", func() bool {
+	eventually.Holds(t, patience, "the continuation to complete", func() bool {
 		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'fanout_done' AND status = 'completed'") == 1
 	})
 	require.Equal(t, 1, countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'fanout_done'"))
 	require.Greater(t, countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE parent_id = ? AND attempts > 1", parent), 0,
 		"some children were rescued from the killed worker")
-	survivor.stop(t)
+	survivor.Stop(t)
 }
