@@ -98,7 +98,7 @@ func startStack(t *testing.T) *stack {
 	// every 5 s instead of 15 s, so the rates fill quickly.
 	shipped, err := os.ReadFile(deployFile("prometheus", "prometheus.yml"))
 	require.NoError(t, err)
-	fast := regexp.MustCompile(`(?m)^(\s+(scrape_interval|evaluation_interval|refresh_interval):).*$`).
+	fast := regexp.MustCompile(`(?m)^([ \t]+(scrape_interval|evaluation_interval|refresh_interval):).*$`).
 		ReplaceAllString(string(shipped), "$1 5s")
 	writeFile(t, filepath.Join(tmp, "prometheus.yml"), fast)
 	writeFile(t, filepath.Join(tmp, "compose.e2e.yaml"), fmt.Sprintf(
