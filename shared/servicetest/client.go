@@ -73,6 +73,13 @@ func Args(v any) json.RawMessage {
 	return b
 }
 
+// NewTask is the POST /api/tasks body that enqueues typed args, the client's queue.NewParams:
+// the task's name is the args' Kind. Set the other fields (DedupKey, MaxAttempts, …) on the
+// result.
+func NewTask(args queue.Args) api.CreateTaskRequest {
+	return api.CreateTaskRequest{Name: args.Kind(), Args: Args(args)}
+}
+
 // do sends body (JSON, when not nil) and decodes a 2xx answer into out (when not nil).
 func (c *API) do(ctx context.Context, method, path string, body, out any) error {
 	var r io.Reader

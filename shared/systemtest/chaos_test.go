@@ -256,10 +256,10 @@ func (w *chaosWorld) enqueueStream(ctx context.Context) {
 		case 0, 1, 2:
 			req = api.CreateTaskRequest{Name: diagnostic.Echo, Args: servicetest.Args(map[string]any{"i": i})}
 		case 3, 4, 5:
-			req = api.CreateTaskRequest{Name: diagnostic.Sleep, Args: servicetest.Args(diagnostic.SleepArgs{Seconds: 0.2 + 2*rng.Float64()})}
+			req = servicetest.NewTask(diagnostic.SleepArgs{Seconds: 0.2 + 2*rng.Float64()})
 		case 6:
-			req = api.CreateTaskRequest{Name: diagnostic.Fail, MaxAttempts: 2,
-				Args: servicetest.Args(diagnostic.FailArgs{Message: fmt.Sprint("planned ", i)})}
+			req = servicetest.NewTask(diagnostic.FailArgs{Message: fmt.Sprint("planned ", i)})
+			req.MaxAttempts = 2
 		case 7, 8:
 			var a diagnostic.FanoutArgs
 			a.Children = 10 + rng.IntN(40)
@@ -267,7 +267,7 @@ func (w *chaosWorld) enqueueStream(ctx context.Context) {
 			if rng.IntN(2) == 0 {
 				a.Child.Name, a.Child.Args = diagnostic.Echo, servicetest.Args(map[string]any{"from": i})
 			}
-			req = api.CreateTaskRequest{Name: diagnostic.Fanout, Args: servicetest.Args(a)}
+			req = servicetest.NewTask(a)
 		case 9:
 			if i%50 == 9 {
 				w.scan()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/shelfhq/shelf/shared/api"
 	"github.com/shelfhq/shelf/shared/diagnostic"
 	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/servicetest"
@@ -117,9 +118,9 @@ func (s *stack) checkMonitoring(t *testing.T) {
 
 	// Traffic for every panel: a long fan-out (pending, running and waiting tasks, progress,
 	// the oldest pending task's age), quick tasks, a failure, and file events for the watcher.
-	load := s.fanout(1200, diagnostic.Sleep, diagnostic.SleepArgs{Seconds: 1})
-	s.fanout(300, diagnostic.Echo, map[string]string{"hello": "e2e"})
-	s.enqueue(diagnostic.Fail, diagnostic.FailArgs{Permanent: true})
+	load := s.fanout(1200, servicetest.NewTask(diagnostic.SleepArgs{Seconds: 1}))
+	s.fanout(300, api.CreateTaskRequest{Name: diagnostic.Echo, Args: servicetest.Args(map[string]string{"hello": "e2e"})})
+	s.enqueue(servicetest.NewTask(diagnostic.FailArgs{Permanent: true}))
 	drop := filepath.Join(s.library, "e2e-drop")
 	require.NoError(t, os.MkdirAll(drop, 0o755))
 	writeFile(t, filepath.Join(drop, "readme.txt"), "not a game")

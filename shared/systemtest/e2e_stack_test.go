@@ -282,21 +282,21 @@ func randomHex(n int) string {
 
 // ---- tasks through the api
 
-// enqueue sends a task with a dedup key of its own, so that no check ever receives another
-// one's task.
-func (s *stack) enqueue(name string, args any) int64 {
+// enqueue sends req with a dedup key of its own, so that no check ever receives another one's
+// task.
+func (s *stack) enqueue(req api.CreateTaskRequest) int64 {
 	s.t.Helper()
-	res, err := s.api.Enqueue(context.Background(), api.CreateTaskRequest{Name: name, Args: servicetest.Args(args),
-		DedupKey: "e2e-" + randomHex(8)})
+	req.DedupKey = "e2e-" + randomHex(8)
+	res, err := s.api.Enqueue(context.Background(), req)
 	require.NoError(s.t, err)
 	return res.Task.ID
 }
 
-// fanout enqueues a diagnostic fan-out of n children named child with childArgs.
-func (s *stack) fanout(n int, child string, childArgs any) int64 {
+// fanout enqueues a diagnostic fan-out of n children, each a task req.
+func (s *stack) fanout(n int, child api.CreateTaskRequest) int64 {
 	var a diagnostic.FanoutArgs
-	a.Children, a.Child.Name, a.Child.Args = n, child, servicetest.Args(childArgs)
-	return s.enqueue(diagnostic.Fanout, a)
+	a.Children, a.Child.Name, a.Child.Args = n, child.Name, child.Args
+	return s.enqueue(servicetest.NewTask(a))
 }
 
 func (s *stack) task(id int64) queue.Task {

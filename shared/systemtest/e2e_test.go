@@ -58,7 +58,7 @@ func (s *stack) checkTokenRequired(t *testing.T) {
 
 func (s *stack) checkFanoutAllReplicas(t *testing.T) {
 	s = s.with(t)
-	id := s.fanout(3000, diagnostic.Sleep, diagnostic.SleepArgs{Seconds: 0.02})
+	id := s.fanout(3000, servicetest.NewTask(diagnostic.SleepArgs{Seconds: 0.02}))
 	t.Logf("fan-out %d: 3000 sleep children (0.02 s each)", id)
 	require.True(t, s.waitFinished(id, 4*time.Minute), "fan-out %d did not finish in 240 s: %s", id, s.progress(id))
 	kids, err := servicetest.CheckFanoutCompleted(context.Background(), s.api, id, 3000)
@@ -91,7 +91,7 @@ func byWorkerContainer(tasks []queue.Task) map[string]int {
 func (s *stack) checkKillMidFanout(t *testing.T, restart bool, n int) {
 	s = s.with(t)
 	s.ensureWorkers(3)
-	id := s.fanout(n, diagnostic.Sleep, diagnostic.SleepArgs{Seconds: 0.1})
+	id := s.fanout(n, servicetest.NewTask(diagnostic.SleepArgs{Seconds: 0.1}))
 	t.Logf("fan-out %d: %d sleep children (0.1 s each)", id, n)
 	s.waitProgress(id, n/10, 2*time.Minute)
 	victim := s.workers()[0]
@@ -170,7 +170,7 @@ func retried(tasks []queue.Task) int {
 func (s *stack) checkScale(t *testing.T) {
 	s = s.with(t)
 	s.ensureWorkers(3)
-	id := s.fanout(2000, diagnostic.Sleep, diagnostic.SleepArgs{Seconds: 0.05})
+	id := s.fanout(2000, servicetest.NewTask(diagnostic.SleepArgs{Seconds: 0.05}))
 	t.Logf("fan-out %d: 2000 sleep children (0.05 s each)", id)
 	s.waitProgress(id, 300, 2*time.Minute)
 	t.Logf("scaling to 1 worker at %s", s.progress(id))
@@ -313,7 +313,7 @@ func (s *stack) checkStop(t *testing.T) {
 	slots := set.Worker.Slots
 	// Longer than the grace period, so the workers must hand them back.
 	n := reps*slots + 4
-	id := s.fanout(n, diagnostic.Sleep, diagnostic.SleepArgs{Seconds: 60})
+	id := s.fanout(n, servicetest.NewTask(diagnostic.SleepArgs{Seconds: 60}))
 	require.True(t, eventually.Within(90*time.Second, time.Second, func() bool {
 		return len(s.children(id, queue.StatusRunning)) >= reps*slots
 	}), "the 60 s tasks did not start on every slot: %s", s.progress(id))

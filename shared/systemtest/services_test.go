@@ -5,10 +5,10 @@ package systemtest
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -73,7 +73,9 @@ func TestThreeServicesShareOneQueue(t *testing.T) {
 			tasks, err := client.AllTasks(ctx, servicetest.TaskQuery{Name: pipeline.HandleFileAdded})
 			require.NoError(t, err)
 			for _, task := range tasks {
-				if strings.Contains(string(task.Args), filepath.Base(path)) {
+				var args pipeline.HandleFileAddedArgs
+				require.NoError(t, json.Unmarshal(task.Args, &args))
+				if args.LibraryPath == library && args.Filepath == path {
 					return true
 				}
 			}
@@ -82,7 +84,7 @@ func TestThreeServicesShareOneQueue(t *testing.T) {
 	})
 
 	t.Run("SIGTERM hands a running task back and the worker exits 0", func(t *testing.T) {
-		id := enqueue(t, client, api.CreateTaskRequest{Name: diagnostic.Sleep, Args: servicetest.Args(diagnostic.SleepArgs{Seconds: 30})})
+		id := enqueue(t, client, servicetest.NewTask(diagnostic.SleepArgs{Seconds: 30}))
 		eventually.Holds(t, deadline, "the sleep task to run", func() bool { return taskStatus(t, client, id) == queue.StatusRunning })
 		require.NoError(t, worker.Signal(syscall.SIGTERM))
 		exited := make(chan error, 1)
