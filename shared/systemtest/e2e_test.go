@@ -210,6 +210,7 @@ func (s *stack) checkSlots(t *testing.T) {
 	s = s.with(t)
 	ctx := context.Background()
 	before := s.slots()
+	require.NotEmpty(t, before, "worker replicas to follow the setting")
 	for _, n := range []int{3, 5} {
 		_, err := s.api.PutSettings(ctx, map[string]any{"worker": map[string]any{"slots": n}})
 		require.NoError(t, err)
