@@ -9,6 +9,7 @@ package systemtest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -125,10 +126,10 @@ func (s *stack) checkKillMidFanout(t *testing.T, restart bool, n int) {
 		var states []string
 		for _, h := range held {
 			task := s.task(h)
-			states = append(states, task.Worker+" "+string(task.Status)+" attempt "+strconv.Itoa(task.Attempts))
+			states = append(states, fmt.Sprintf("%d: %s on %s, attempt %d", h, task.Status, task.Worker, task.Attempts))
 		}
-		why := "the killed worker's tasks were still running on their first claim " + time.Since(killed).Round(time.Second).String() +
-			" after the kill (lease " + e2eLease.String() + "): " + strings.Join(states, "; ")
+		why := fmt.Sprintf("the killed worker's tasks were still running on their first claim %s after the kill (lease %s): %s",
+			time.Since(killed).Round(time.Second), e2eLease, strings.Join(states, "; "))
 		if restart {
 			// Who keeps them alive? Remove the restarted container: if nobody renews those leases
 			// any more, the other workers rescue them.

@@ -28,7 +28,7 @@ func TestWorkerStartDownloadsTheTitleDBAndScansAFreshLibrary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the worker binary; skipped with -short")
 	}
-	bins := servicetest.Build(t)
+	bins := servicetest.Build(t, "worker")
 	base := t.TempDir()
 	data, library := filepath.Join(base, "data"), filepath.Join(base, "library")
 	require.NoError(t, os.MkdirAll(data, 0o755))
