@@ -1,7 +1,7 @@
 package systemtest
 
 // The shipped Grafana dashboard, checked as files: valid JSON, unique panel ids, every panel on
-// the provisioned datasource with at least one query, and the provider's path where compose
+// the $datasource variable (defaulting to the provisioned datasource) with at least one query, and the provider's path where compose
 // mounts the dashboards. The e2e test then runs every query against a real Prometheus.
 
 import (
@@ -32,9 +32,21 @@ type dashboardPanel struct {
 }
 
 type dashboard struct {
-	UID    string           `json:"uid"`
-	Panels []dashboardPanel `json:"panels"`
+	UID        string           `json:"uid"`
+	Panels     []dashboardPanel `json:"panels"`
+	Templating struct {
+		List []struct {
+			Name    string `json:"name"`
+			Current struct {
+				Value any `json:"value"`
+			} `json:"current"`
+		} `json:"list"`
+	} `json:"templating"`
 }
+
+// panelDatasource is what every panel and query names: the $datasource variable, whose default
+// is the provisioned datasource.
+const panelDatasource = "${datasource}"
 
 // deployFile is a file of deploy/, from this package's folder.
 func deployFile(parts ...string) string {
@@ -61,6 +73,13 @@ func checkDashboard(t *testing.T) []string {
 	var d dashboard
 	require.NoError(t, json.Unmarshal(raw, &d), "shelf.json is valid JSON")
 	require.Equal(t, "shelf-overview", d.UID)
+	var dsDefault any
+	for _, v := range d.Templating.List {
+		if v.Name == "datasource" {
+			dsDefault = v.Current.Value
+		}
+	}
+	require.Equal(t, uid, dsDefault, "the datasource variable defaults to the provisioned datasource")
 
 	var panels []dashboardPanel
 	for _, p := range d.Panels {
@@ -81,14 +100,14 @@ func checkDashboard(t *testing.T) []string {
 		if p.Type == "row" {
 			continue
 		}
-		if p.Datasource == nil || p.Datasource.UID != uid {
-			problems = append(problems, fmt.Sprintf("panel %d %q: not on datasource %s", *p.ID, p.Title, uid))
+		if p.Datasource == nil || p.Datasource.UID != panelDatasource {
+			problems = append(problems, fmt.Sprintf("panel %d %q: not on datasource %s", *p.ID, p.Title, panelDatasource))
 		}
 		if len(p.Targets) == 0 {
 			problems = append(problems, fmt.Sprintf("panel %d %q: no queries", *p.ID, p.Title))
 		}
 		for _, q := range p.Targets {
-			if q.Datasource != nil && q.Datasource.UID != uid {
+			if q.Datasource != nil && q.Datasource.UID != panelDatasource {
 				problems = append(problems, fmt.Sprintf("a query of panel %d: datasource uid %s", *p.ID, q.Datasource.UID))
 			}
 			if q.Expr == "" {

@@ -101,8 +101,10 @@ func startStack(t *testing.T) *stack {
 	fast := regexp.MustCompile(`(?m)^([ \t]+(scrape_interval|evaluation_interval|refresh_interval):).*$`).
 		ReplaceAllString(string(shipped), "$1 5s")
 	writeFile(t, filepath.Join(tmp, "prometheus.yml"), fast)
-	writeFile(t, filepath.Join(tmp, "compose.e2e.yaml"), fmt.Sprintf(
-		"services:\n  prometheus:\n    volumes:\n      - %s:/etc/prometheus/prometheus.yml:ro\n", filepath.Join(tmp, "prometheus.yml")))
+	// The local Prometheus image is FROM scratch with Debian's binary alone: no wget for the
+	// shipped healthcheck.
+	writeFile(t, filepath.Join(tmp, "compose.e2e.yaml"), fmt.Sprintf("services:\n  prometheus:\n    volumes:\n"+
+		"      - %s:/etc/prometheus/prometheus.yml:ro\n    healthcheck:\n      disable: true\n", filepath.Join(tmp, "prometheus.yml")))
 	s.compose = append(cmd, "--env-file", filepath.Join(tmp, "e2e.env"), "-p", s.project,
 		"-f", filepath.Join(s.root, "deploy", "compose.yaml"), "-f", filepath.Join(tmp, "compose.e2e.yaml"))
 	t.Cleanup(s.down)

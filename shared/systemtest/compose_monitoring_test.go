@@ -1,4 +1,4 @@
-package main
+package systemtest
 
 // The monitoring containers and the secrets override, checked with `docker-compose config`
 // like the other compose files: hardened by default, reachable only on the loopback unless the
