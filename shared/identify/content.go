@@ -57,7 +57,7 @@ func (c ContentIdentifier) Identify(ctx context.Context, path string, lookup Loo
 		why = err
 	case found.Method == content.MethodCnmt:
 		apps := fromCnmt(found.Apps)
-		return Result{Apps: apps, Method: MethodCnmt, Note: disagreement(apps, byName, nameErr)}, nil
+		return Result{Apps: apps, Method: MethodCnmt, Note: joinNotes(disagreement(apps, byName, nameErr), byName.Note)}, nil
 	default:
 		why = found.ContentErr
 		if keysErr != nil && errors.Is(why, content.ErrNoKeys) {
@@ -68,7 +68,7 @@ func (c ContentIdentifier) Identify(ctx context.Context, path string, lookup Loo
 		}
 	}
 	if nameErr == nil {
-		byName.Note = noteFor(why)
+		byName.Note = joinNotes(byName.Note, noteFor(why))
 		return byName, nil
 	}
 	var unidentifiable *UnidentifiableError
@@ -77,6 +77,17 @@ func (c ContentIdentifier) Identify(ctx context.Context, path string, lookup Loo
 	}
 	return Result{}, &UnidentifiableError{Name: filepath.Base(path),
 		Err: fmt.Errorf("content: %v; file name: %w", why, unidentifiable.Err)}
+}
+
+// joinNotes joins the notes that are not empty.
+func joinNotes(notes ...string) string {
+	var kept []string
+	for _, n := range notes {
+		if n != "" {
+			kept = append(kept, n)
+		}
+	}
+	return strings.Join(kept, "; ")
 }
 
 // formatError is true for what a file's bytes caused, as opposed to a

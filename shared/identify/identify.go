@@ -1,9 +1,10 @@
 // Package identify works out which Switch applications a game file holds.
 //
-// Today identification reads the file name, which scene and dump tools fill
-// with "[<16 hex app id>][v<version>]". The Identifier interface leaves room
-// for content-based identification (reading the NCA metadata of a file), which
-// can also report several apps for one multi-content file.
+// FilenameIdentifier reads the file name, which dump tools and renamers fill
+// with "[<16 hex app id>][v<version>]" and variations of it (see parseName).
+// The Identifier interface leaves room for content-based identification
+// (reading the NCA metadata of a file), which can also report several apps
+// for one multi-content file.
 package identify
 
 import (
@@ -11,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -48,7 +48,8 @@ type Result struct {
 	// Method says how the apps were found, e.g. MethodFilename.
 	Method string
 	// Note is what the user should know of the identification: the name
-	// and the content disagree, or why the content was not read.
+	// and the content disagree, why the content was not read, or a tag of
+	// the name that contradicts its id ("[UPD]" around a base game's id).
 	Note string
 }
 
@@ -67,12 +68,14 @@ type Identifier interface {
 }
 
 var (
-	// ErrNoAppID means the file name holds no "[<16 hex digits>]".
+	// ErrNoAppID means the file name holds no app id: no 16 hex digit
+	// word in a tag, nor one starting with "01" elsewhere.
 	ErrNoAppID = errors.New("no [app id] in file name")
-	// ErrBadVersion means the "[v<n>]" of a file name does not fit an int.
+	// ErrBadVersion means the "v<n>" of a file name does not fit 32 bits
+	// (versions are 32-bit numbers).
 	ErrBadVersion = errors.New("version in file name out of range")
-	// ErrNoBaseTitle means a DLC app id has no possible base title (its
-	// first 13 digits are all zero).
+	// ErrNoBaseTitle means an app id has no possible base title: a DLC or
+	// update of title 0000000000000000.
 	ErrNoBaseTitle = errors.New("dlc app id has no base title")
 )
 
@@ -89,14 +92,11 @@ type UnidentifiableError struct {
 func (e *UnidentifiableError) Error() string { return "unidentifiable: " + e.Err.Error() }
 func (e *UnidentifiableError) Unwrap() error { return e.Err }
 
-var (
-	appIDPattern   = regexp.MustCompile(`\[([0-9A-Fa-f]{16})\]`)
-	versionPattern = regexp.MustCompile(`\[v(\d+)\]`)
-)
-
 // FilenameIdentifier identifies a file by the app id and version in its name.
 // A name holds one app: the first "[app id]" wins. Files that bundle several
-// apps need content identification.
+// apps need content identification. When a type tag of the name ("[UPD]",
+// "[DLC]", "[BASE]") contradicts the id, the id wins and Result.Note says
+// so.
 type FilenameIdentifier struct{}
 
 var _ Identifier = FilenameIdentifier{}
@@ -107,31 +107,30 @@ func (FilenameIdentifier) Identify(ctx context.Context, path string, lookup Look
 		return Result{}, err
 	}
 	name := filepath.Base(path)
-	appID, version, err := parseFilename(name)
+	info, err := parseName(name)
 	if err != nil {
 		return Result{}, &UnidentifiableError{Name: name, Err: err}
 	}
-	app, err := Classify(appID, version, lookup)
+	app, err := Classify(info.appID, info.version, lookup)
 	if err != nil {
 		return Result{}, &UnidentifiableError{Name: name, Err: err}
 	}
-	return Result{Apps: []App{app}, Method: MethodFilename}, nil
+	res := Result{Apps: []App{app}, Method: MethodFilename}
+	if info.tag != "" && info.tag != app.Type {
+		res.Note = fmt.Sprintf("the file name says %s but %s is %s", typeNoun(info.tag), app.AppID, typeNoun(app.Type))
+	}
+	return res, nil
 }
 
-// parseFilename returns the first app id (upper case) and the version in name.
-func parseFilename(name string) (appID string, version int, err error) {
-	m := appIDPattern.FindStringSubmatch(name)
-	if m == nil {
-		return "", 0, ErrNoAppID
+// typeNoun names an app type for a message.
+func typeNoun(kind string) string {
+	switch kind {
+	case TypeBase:
+		return "a base game"
+	case TypeUpdate:
+		return "an update"
 	}
-	appID = strings.ToUpper(m[1])
-	if v := versionPattern.FindStringSubmatch(name); v != nil {
-		version, err = strconv.Atoi(v[1])
-		if err != nil {
-			return "", 0, fmt.Errorf("%w: %s", ErrBadVersion, v[1])
-		}
-	}
-	return appID, version, nil
+	return "a DLC"
 }
 
 // Classify returns the App for appID at version. What lookup knows wins;
@@ -149,7 +148,7 @@ func Classify(appID string, version int, lookup Lookup) (App, error) {
 			if kind == TypeBase {
 				title = appID
 			}
-			if IsAppID(title) {
+			if IsAppID(title) && !isTitleZero(title) {
 				return App{AppID: appID, TitleID: title, Type: kind, Version: version}, nil
 			}
 		}
@@ -158,11 +157,18 @@ func Classify(appID string, version int, lookup Lookup) (App, error) {
 	switch suffix := appID[13:]; suffix {
 	case "000":
 		app.Type, app.TitleID = TypeBase, appID
+		if isTitleZero(appID) {
+			return App{}, ErrNoBaseTitle
+		}
 	case "800":
 		app.Type, app.TitleID = TypeUpdate, appID[:13]+"000"
+		if isTitleZero(app.TitleID) {
+			return App{}, ErrNoBaseTitle
+		}
 	default:
 		prefix, err := strconv.ParseUint(appID[:13], 16, 64)
-		if err != nil || prefix == 0 {
+		// Prefix 1 would make a DLC of title 0, which does not exist.
+		if err != nil || prefix <= 1 {
 			return App{}, ErrNoBaseTitle
 		}
 		app.Type, app.TitleID = TypeDLC, fmt.Sprintf("%013X000", prefix-1)
@@ -208,6 +214,9 @@ func IsAppID(s string) bool {
 	}
 	return true
 }
+
+// isTitleZero reports whether id is 0000000000000000, which no title has.
+func isTitleZero(id string) bool { return strings.Trim(id, "0") == "" }
 
 func validKind(kind string) bool {
 	return kind == TypeBase || kind == TypeUpdate || kind == TypeDLC
