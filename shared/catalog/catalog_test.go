@@ -590,3 +590,4 @@ func TestFunctionsJoinTheCallersTransaction(t *testing.T) {
 	}
 	assertEqual(t, "apps after rollback", b.owned(t), map[string]bool{})
 }
+

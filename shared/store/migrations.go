@@ -148,6 +148,26 @@ var migrations = []Migration{
 		},
 	},
 	{
+		Version: 5,
+		Name:    "custom titles",
+		// Titles the user describes: homebrew, ports, titles the title
+		// database lacks or names wrongly. They are merged over titledb
+		// wherever it is read; owned by the titledb package.
+		SQLite: []string{
+			`CREATE TABLE custom_titles (
+				title_id TEXT PRIMARY KEY,
+				name TEXT NOT NULL,
+				publisher TEXT NOT NULL DEFAULT '',
+				description TEXT NOT NULL DEFAULT '',
+				icon_url TEXT NOT NULL DEFAULT '',
+				banner_url TEXT NOT NULL DEFAULT '',
+				release_date TEXT NOT NULL DEFAULT '',
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL
+			)`,
+		},
+	},
+	{
 		Version: 6,
 		Name:    "identification by content",
 		// How each app of a file was found (cnmt, ticket, filename), and
