@@ -12,20 +12,20 @@ import (
 )
 
 // fetchArchive downloads a zip holding the titledb files and stages the
-// ones named in names. The archive is one resource: its validators cover
-// all three files.
-func (f *fetcher) fetchArchive(ctx context.Context, u *url.URL, names []string) (bool, error) {
+// ones in files. The archive is one resource: its validators cover all the
+// files. commit is the community commit a "latest_<commit>" entry names.
+func (f *fetcher) fetchArchive(ctx context.Context, u *url.URL, files []wantedFile) (changed bool, commit string, err error) {
 	key := u.String()
 	// Three files of up to limit bytes each, stored without compression at
 	// worst.
 	archiveLimit := 3 * f.limit
 	resp, err := f.get(ctx, u, f.state.validators(f.dir, key), archiveLimit)
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	if resp == nil {
 		f.log.Info("titledb archive unchanged", "url", u.Redacted())
-		return false, nil
+		return false, readSourceCommit(f.dir, u.Redacted()), nil
 	}
 	defer resp.Body.Close()
 
@@ -33,7 +33,7 @@ func (f *fetcher) fetchArchive(ctx context.Context, u *url.URL, names []string) 
 	// goes to a temp file first; it is removed whatever happens.
 	spool, err := os.CreateTemp(f.dir, ".archive.*"+tempSuffix)
 	if err != nil {
-		return false, fmt.Errorf("titledb: spool archive: %w", err)
+		return false, "", fmt.Errorf("titledb: spool archive: %w", err)
 	}
 	defer func() {
 		spool.Close()
@@ -41,20 +41,21 @@ func (f *fetcher) fetchArchive(ctx context.Context, u *url.URL, names []string) 
 	}()
 	size, err := io.Copy(spool, newLimitedReader(resp.Body, archiveLimit))
 	if err != nil {
-		return false, fmt.Errorf("titledb: download %s: %w", u.Redacted(), err)
+		return false, "", fmt.Errorf("titledb: download %s: %w", u.Redacted(), err)
 	}
 	zr, err := zip.NewReader(spool, size)
 	if err != nil {
-		return false, fmt.Errorf("titledb: read archive %s: %w", u.Redacted(), err)
+		return false, "", fmt.Errorf("titledb: read archive %s: %w", u.Redacted(), err)
 	}
 
 	st := &staging{dir: f.dir, limit: f.limit}
 	defer st.discard()
-	for _, name := range names {
-		if err := stageFromArchive(st, zr, name); err != nil {
-			return false, err
+	for _, w := range files {
+		if err := stageFromArchive(st, zr, w); err != nil {
+			return false, "", err
 		}
 	}
+	commit = archiveCommit(zr)
 	done, commitErr := st.commit()
 	if commitErr == nil {
 		rs := validatorsOf(resp)
@@ -68,27 +69,35 @@ func (f *fetcher) fetchArchive(ctx context.Context, u *url.URL, names []string) 
 		f.log.Warn("titledb fetch state not saved; the next fetch downloads everything", "err", err)
 	}
 	if commitErr != nil {
-		return len(done) > 0, commitErr
+		return len(done) > 0, "", commitErr
 	}
-	f.log.Info("titledb archive installed", "url", u.Redacted(), "files", sortedNames(filesOf(done)), "bytes", size)
-	return true, nil
+	f.log.Info("titledb archive installed", "url", u.Redacted(), "files", sortedNames(filesOf(done)), "bytes", size, "commit", commit)
+	return true, commit, nil
 }
 
-// stageFromArchive stages the entry whose base name is name, preferring the
-// shallowest when several match (a mirror's zip may hold old copies in
-// subfolders).
-func stageFromArchive(st *staging, zr *zip.Reader, name string) error {
+// stageFromArchive stages the entry for w: the first of its remote names
+// the archive holds, by base name, preferring the shallowest entry when
+// several match (a mirror's zip may hold old copies in subfolders).
+func stageFromArchive(st *staging, zr *zip.Reader, w wantedFile) error {
 	var found *zip.File
-	for _, zf := range zr.File {
-		if zf.FileInfo().IsDir() || path.Base(zf.Name) != name {
-			continue
+	for _, name := range w.remote {
+		for _, zf := range zr.File {
+			if zf.FileInfo().IsDir() || path.Base(zf.Name) != name {
+				continue
+			}
+			if found == nil || strings.Count(zf.Name, "/") < strings.Count(found.Name, "/") {
+				found = zf
+			}
 		}
-		if found == nil || strings.Count(zf.Name, "/") < strings.Count(found.Name, "/") {
-			found = zf
+		if found != nil {
+			break
 		}
 	}
 	if found == nil {
-		return fmt.Errorf("titledb: archive holds no %s", name)
+		if w.optional {
+			return nil
+		}
+		return fmt.Errorf("titledb: archive holds no %s", strings.Join(w.remote, " or "))
 	}
 	// The declared size can lie (a zip bomb); the staging limit counts the
 	// bytes actually inflated.
@@ -100,5 +109,27 @@ func stageFromArchive(st *staging, zr *zip.Reader, name string) error {
 		return fmt.Errorf("titledb: open archive entry %s: %w", found.Name, err)
 	}
 	defer rc.Close()
-	return st.add(name, rc)
+	return st.add(w.local, rc)
+}
+
+// archiveCommit returns the commit of Ownfoil's "latest_<commit>" marker
+// entry, "" when the archive has none.
+func archiveCommit(zr *zip.Reader) string {
+	for _, zf := range zr.File {
+		base := path.Base(zf.Name)
+		if commit, ok := strings.CutPrefix(base, latestPrefix); ok && commit != "" && len(commit) <= 64 && isAlnum(commit) {
+			return commit
+		}
+	}
+	return ""
+}
+
+func isAlnum(s string) bool {
+	for i := range len(s) {
+		c := s[i] | 0x20
+		if (c < 'a' || c > 'z') && (s[i] < '0' || s[i] > '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -27,6 +27,7 @@ func setupFetch(t *testing.T) *fetchBundle {
 	m.set("/db/titles.US.en.json", []byte(testTitles))
 	m.set("/db/cnmts.json", []byte(testCnmts))
 	m.set("/db/versions.json", []byte(testVersions))
+	m.set("/db/languages.json", []byte(testLanguages))
 	return &fetchBundle{mirror: m, dir: filepath.Join(t.TempDir(), "titledb"), url: m.srv.URL + "/db"}
 }
 
@@ -84,7 +85,7 @@ func TestFetchSendsValidatorsAndTreats304AsUnchanged(t *testing.T) {
 	equal(t, "changed", false, b.mustFetch(t))
 
 	requests := b.mirror.seen()
-	equal(t, "requests", 3, len(requests))
+	equal(t, "requests", 4, len(requests))
 	for _, r := range requests {
 		if !strings.HasPrefix(r.ifNoneMatch, `"`) {
 			t.Errorf("%s: If-None-Match %q, want the ETag", r.path, r.ifNoneMatch)

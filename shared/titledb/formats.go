@@ -23,27 +23,25 @@ type titleRecord struct {
 	Version     number   `json:"version"`
 	Size        number   `json:"size"`
 	RightsID    text     `json:"rightsId"`
+	// IDs lists every app an eShop listing sells: a bundle of DLC names
+	// several, and its "id" is one of them.
+	IDs textList `json:"ids"`
 }
 
 // parseTitles reads a titles file. Entries without a valid id (titledb lists
-// bundles and unreleased titles with "id": null) are skipped. When several
-// entries share an id (one per eShop listing) the first one with a name wins.
+// unreleased titles with "id": null) are skipped. When several entries share
+// an id (one per eShop listing) the first one with a name wins. The apps of
+// an "ids" list (DLC sold in a bundle) that have no entry of their own get
+// the bundle's.
 func parseTitles(r io.Reader, name string, limit int64) (map[string]Title, error) {
 	titles := make(map[string]Title)
+	bundled := make(map[string]Title)
 	err := decodeObject(newLimitedReader(r, limit), func(key string, dec *json.Decoder) error {
 		var rec titleRecord
 		if skip, err := decodeValue(dec, &rec); skip || err != nil {
 			return err
 		}
-		id, ok := NormalizeID(string(rec.ID))
-		if !ok {
-			return nil
-		}
-		if old, seen := titles[id]; seen && (old.Name != "" || rec.Name == "") {
-			return nil
-		}
 		t := Title{
-			ID:          id,
 			NsuID:       int64(rec.NsuID),
 			Name:        string(rec.Name),
 			Publisher:   string(rec.Publisher),
@@ -62,13 +60,35 @@ func parseTitles(r io.Reader, name string, limit int64) (map[string]Title, error
 			// is missing.
 			t.NsuID, _ = strconv.ParseInt(key, 10, 64)
 		}
-		titles[id] = t
+		ownID, hasID := NormalizeID(string(rec.ID))
+		if hasID {
+			keepFirstNamed(titles, ownID, t)
+		}
+		for _, raw := range rec.IDs {
+			if id, ok := NormalizeID(raw); ok && id != ownID {
+				keepFirstNamed(bundled, id, t)
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, parseError(name, err)
 	}
+	for id, t := range bundled {
+		if _, own := titles[id]; !own {
+			titles[id] = t
+		}
+	}
 	return titles, nil
+}
+
+// keepFirstNamed stores t under id unless an entry with a name is there.
+func keepFirstNamed(titles map[string]Title, id string, t Title) {
+	if old, seen := titles[id]; seen && (old.Name != "" || t.Name == "") {
+		return
+	}
+	t.ID = id
+	titles[id] = t
 }
 
 type cnmtRecord struct {
@@ -132,9 +152,14 @@ func appInfo(appID string, rec cnmtRecord) (AppInfo, bool) {
 }
 
 // parseVersions reads versions.json into title id → version → release date.
-// Keys that are update ids are stored under their base title (see titleKey).
+// A few keys are update ids (…800) beside their base's key; they are stored
+// under the base title (see titleKey), but only for versions the base's own
+// entry lacks: those entries carry other dates (e.g. 01007EF00011E800
+// v720896 is dated months after the base's v720896) and the base's list is
+// the release history.
 func parseVersions(r io.Reader, name string, limit int64) (map[string]map[int]string, error) {
 	versions := make(map[string]map[int]string)
+	fromUpdateIDs := make(map[string]map[int]string)
 	err := decodeObject(newLimitedReader(r, limit), func(key string, dec *json.Decoder) error {
 		var dates map[string]text
 		if skip, err := decodeValue(dec, &dates); skip || err != nil {
@@ -144,21 +169,34 @@ func parseVersions(r io.Reader, name string, limit int64) (map[string]map[int]st
 		if !ok {
 			return nil
 		}
-		id = titleKey(id)
+		into := versions
+		if base := titleKey(id); base != id {
+			id, into = base, fromUpdateIDs
+		}
 		for vkey, date := range dates {
 			version, ok := parseVersionKey(vkey)
 			if !ok {
 				continue
 			}
-			if versions[id] == nil {
-				versions[id] = make(map[int]string)
+			if into[id] == nil {
+				into[id] = make(map[int]string)
 			}
-			versions[id][version] = releaseDate(date)
+			into[id][version] = releaseDate(date)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, parseError(name, err)
+	}
+	for id, dates := range fromUpdateIDs {
+		if versions[id] == nil {
+			versions[id] = make(map[int]string, len(dates))
+		}
+		for v, date := range dates {
+			if _, known := versions[id][v]; !known {
+				versions[id][v] = date
+			}
+		}
 	}
 	return versions, nil
 }

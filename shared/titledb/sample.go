@@ -11,7 +11,8 @@ import (
 )
 
 // The sample is a small made-up titledb: twelve fictional games with
-// updates and DLC, consistent across the three files. It lets shelf run,
+// updates and DLC, consistent across the three files, and the community's
+// real languages.json so the locale choices are there offline. It lets shelf run,
 // and its tests pass, without network access or real titledb data.
 //
 //go:embed sample/*.json
@@ -32,8 +33,8 @@ func LoadSample() (*DB, error) {
 }
 
 // InstallSample writes the embedded sample titledb into dir as
-// titles.US.en.json, cnmts.json and versions.json, replacing files that are
-// missing or different.
+// titles.US.en.json, cnmts.json, versions.json and languages.json, replacing
+// files that are missing or different.
 func InstallSample(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("titledb: create %s: %w", dir, err)
@@ -46,8 +47,8 @@ func InstallSample(dir string) error {
 // lang so that a configured locale loads it too. It reports whether any
 // file changed.
 func installSample(dir, region, lang string, log *slog.Logger) (bool, error) {
-	targets := fileNames(region, lang)
-	sources := fileNames(sampleRegion, sampleLang)
+	targets := append(fileNames(region, lang), languagesFile)
+	sources := append(fileNames(sampleRegion, sampleLang), languagesFile)
 	st := &staging{dir: dir, limit: DefaultMaxFileSize}
 	defer st.discard()
 	for i, name := range targets {
@@ -63,6 +64,7 @@ func installSample(dir, region, lang string, log *slog.Logger) (bool, error) {
 		}
 	}
 	if len(st.files) == 0 {
+		recordSource(dir, Source{Sample: true, Region: region, Language: lang}, false, log)
 		return false, nil
 	}
 	done, commitErr := st.commit()
@@ -76,6 +78,7 @@ func installSample(dir, region, lang string, log *slog.Logger) (bool, error) {
 		return len(done) > 0, commitErr
 	}
 	log.Info("titledb sample installed", "files", sortedNames(filesOf(done)))
+	recordSource(dir, Source{Sample: true, Region: region, Language: lang}, true, log)
 	return true, nil
 }
 

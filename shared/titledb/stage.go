@@ -84,6 +84,10 @@ func validate(name string, r io.Reader, limit int64) error {
 		var versions map[string]map[int]string
 		versions, err = parseVersions(r, name, limit)
 		n = len(versions)
+	case languagesFile:
+		var locales Locales
+		locales, err = parseLanguages(r, name, limit)
+		n = len(locales)
 	default:
 		var titles map[string]Title
 		titles, err = parseTitles(r, name, limit)
