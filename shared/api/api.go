@@ -73,6 +73,9 @@ func New(opts Options) *fiber.App {
 		opts.Metrics = prometheus.NewRegistry()
 	}
 	s := &server{opts: opts, log: opts.Logger, q: opts.Queue, db: opts.DB, set: opts.Settings}
+	if s.set != nil {
+		s.set.AddCheck(checkTitleLocale(opts.DataDir))
+	}
 	if opts.Token == "" {
 		s.log.Warn("SHELF_API_TOKEN is not set: the api is OPEN, anyone who can reach it may " +
 			"enqueue, cancel and delete tasks and change settings")
@@ -134,6 +137,8 @@ func (s *server) routes(app *fiber.App) {
 	api.Post("/library/scan", s.scanLibrary)
 	api.Get("/titles/:title_id", s.getTitle)
 	api.Get("/files", s.listFiles)
+
+	api.Get("/titledb", s.getTitleDB)
 
 	api.Get("/shop", s.shopIndex)
 	api.Get("/shop/files/:id/:name", s.shopFile)

@@ -46,7 +46,7 @@ var (
 // operations lists every route; see the type's comment.
 func operations() []operation {
 	task := ref("TaskResponse")
-	return []operation{
+	return append([]operation{
 		{method: "GET", path: "/livez", tag: "health", summary: "The process is alive.", status: 200, result: ref("Status"), access: open},
 		{method: "GET", path: "/readyz", tag: "health", summary: "The database answers and its schema is current.", status: 200, result: ref("Status"), others: []int{503}, access: open},
 		{method: "GET", path: "/metrics", tag: "health", summary: "Prometheus metrics in the text exposition format.", status: 200, access: open},
@@ -104,7 +104,7 @@ func operations() []operation {
 			params: []obj{pathParam("id", "The file's id.", obj{"type": "integer", "minimum": 1}), pathParam("name", "The file's name (for display).", obj{"type": "string"}),
 				headerParam("Range", "One byte range, e.g. bytes=0-1023.")},
 			status: 200, others: []int{206, 404, 416, 422}},
-	}
+	}, titleDBOperations()...)
 }
 
 // openAPIDocument is built once: it depends on nothing but the code.

@@ -106,6 +106,7 @@ func setup(t *testing.T, edit func(*settings.Settings)) *bundle {
 	require.NoError(t, os.MkdirAll(b.data, 0o755))
 	require.NoError(t, os.MkdirAll(b.lib, 0o755))
 	s := settings.Default()
+	s.TitleDB.URL = "" // the bundled sample: tests stay offline
 	s.Library.Paths = []string{b.lib}
 	s.Scheduler.ScanInterval = "0"
 	s.Worker.Slots = 4

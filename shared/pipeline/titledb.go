@@ -13,12 +13,13 @@ import (
 
 // updateTitleDB refreshes the title database from settings titledb.url
 // (conditional requests, files replaced only once all are downloaded and
-// valid; an empty URL installs the bundled sample), then scans each library.
+// valid; an empty URL installs the bundled sample, and so does a fresh
+// install that cannot reach the URL), then scans each library.
 // Title names reach the catalog in update_titles, which runs later in the
 // chain for every owned title.
 func (t *tasks) updateTitleDB(ctx context.Context, job *queue.Job, _ UpdateTitleDBArgs) error {
 	s := t.settings()
-	changed, err := titledb.Fetch(ctx, t.HTTPClient, s.TitleDB.URL, TitleDBDir(t.DataDir),
+	changed, err := titledb.Refresh(ctx, t.HTTPClient, s.TitleDB.URL, TitleDBDir(t.DataDir),
 		s.Titles.Region, s.Titles.Language, job.Log)
 	if err != nil {
 		return fmt.Errorf("updating the title database: %w", err)

@@ -130,7 +130,8 @@ func (b *syncBuffer) String() string {
 // written.
 func WriteSettings(t testing.TB, path, library string, slots int) {
 	t.Helper()
-	content := fmt.Sprintf("library:\n  paths:\n    - %q\nworker:\n  slots: %d\n", library, slots)
+	// titledb.url "" keeps the services on the bundled sample: tests never download.
+	content := fmt.Sprintf("library:\n  paths:\n    - %q\ntitledb:\n  url: \"\"\nworker:\n  slots: %d\n", library, slots)
 	tmp := path + ".tmp"
 	require.NoError(t, os.WriteFile(tmp, []byte(content), 0o644))
 	require.NoError(t, os.Rename(tmp, path))

@@ -31,6 +31,19 @@ type Manager struct {
 	// (chmod, touch, the first look in Run) then neither log nor count again.
 	lastRead [sha256.Size]byte
 	subs     map[chan Settings]struct{}
+	checks   []Check
+}
+
+// Check is a rule Update applies on top of Validate, for rules that depend on data outside the
+// settings (which locales the title database has). It gets the settings before and after the
+// patch and returns the problems; hand edits of the file are not subject to it.
+type Check func(before, after Settings) []FieldError
+
+// AddCheck adds a Check to every later Update.
+func (m *Manager) AddCheck(c Check) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.checks = append(m.checks, c)
 }
 
 // NewManager loads the settings file at path. A missing file (and folder) is created with the
@@ -121,6 +134,13 @@ func (m *Manager) Update(patchJSON []byte) (Settings, error) {
 	next, err := Merge(base, patchJSON)
 	if err != nil {
 		return Settings{}, err
+	}
+	var problems []FieldError
+	for _, check := range m.checks {
+		problems = append(problems, check(base, next)...)
+	}
+	if len(problems) > 0 {
+		return Settings{}, ValidationError{Errors: problems}
 	}
 	if !fileValid || !next.Equal(base) {
 		if err := Save(m.path, next); err != nil {

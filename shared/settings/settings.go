@@ -68,15 +68,22 @@ type Titles struct {
 
 // TitleDB says where the title database comes from.
 type TitleDB struct {
-	// URL is an http(s) base URL or the URL of a .zip file. Empty (the default) means the sample
-	// title database bundled with shelf.
+	// URL is an http(s) base URL (the community repository's layout, US.en.json, or Ownfoil's,
+	// titles.US.en.json) or the URL of a .zip file (such as Ownfoil's titledb.zip). Defaults to
+	// DefaultTitleDBURL; until it can be reached a fresh install uses the sample title database
+	// bundled with shelf. Empty means that sample only (no download).
 	URL string `yaml:"url" json:"url"`
 }
 
+// DefaultTitleDBURL is the community title database as most tools read it: the raw files of
+// github.com/blawar/titledb. Ownfoil's default is the zip its CI builds from it,
+// https://nightly.link/a1ex4/ownfoil/workflows/region_titles/master/titledb.zip.
+const DefaultTitleDBURL = "https://raw.githubusercontent.com/blawar/titledb/master/"
+
 // Scheduler holds the periodic jobs.
 type Scheduler struct {
-	// ScanInterval is a Go duration ("12h", "90m") between full library scans; "0" turns periodic
-	// scans off. Defaults to "12h". Use Settings.ScanInterval for the parsed value.
+	// ScanInterval is a Go duration ("12h", "90m") or a number of days ("1d") between full library
+	// scans; "0" turns periodic scans off. Defaults to "12h". Use Settings.ScanInterval for the parsed value.
 	ScanInterval string `yaml:"scan_interval" json:"scan_interval"`
 }
 
@@ -119,6 +126,7 @@ func Default() Settings {
 			},
 		},
 		Titles:    Titles{Region: "US", Language: "en"},
+		TitleDB:   TitleDB{URL: DefaultTitleDBURL},
 		Scheduler: Scheduler{ScanInterval: "12h"},
 		Worker:    Worker{Slots: min(max(runtime.NumCPU(), MinSlots), MaxSlots)},
 	}
@@ -127,7 +135,7 @@ func Default() Settings {
 // ScanInterval returns the time between periodic library scans; 0 means periodic scans are off.
 // It also returns 0 for a value that does not parse, which Validate rejects.
 func (s Settings) ScanInterval() time.Duration {
-	d, err := time.ParseDuration(s.Scheduler.ScanInterval)
+	d, err := ParseInterval(s.Scheduler.ScanInterval)
 	if err != nil || d < 0 {
 		return 0
 	}

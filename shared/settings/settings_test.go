@@ -81,3 +81,19 @@ func TestChangedFieldsNamesLeaves(t *testing.T) {
 	b.Library.Paths = []string{"/games"}
 	require.Equal(t, []string{"library.paths", "worker.slots"}, changedFields(a, b))
 }
+
+func TestScanIntervalAcceptsOwnfoilsForms(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]time.Duration{"12h": 12 * time.Hour, "1d": 24 * time.Hour, "7d": 7 * 24 * time.Hour,
+		"30m": 30 * time.Minute, "0": 0, "1h30m": 90 * time.Minute} {
+		s := Default()
+		s.Scheduler.ScanInterval = raw
+		require.Empty(t, s.Validate(), raw)
+		require.Equal(t, want, s.ScanInterval(), raw)
+	}
+	for _, raw := range []string{"d", "-1d", "1.5d", "1w", "-2h", "99999999d"} {
+		s := Default()
+		s.Scheduler.ScanInterval = raw
+		require.NotEmpty(t, s.Validate(), raw)
+	}
+}

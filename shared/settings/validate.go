@@ -86,7 +86,7 @@ func checkTitleDBURL(raw string) string {
 		return fmt.Sprintf("must be an http or https URL: %v", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Sprintf("must be an http or https URL (or empty for the bundled sample), got %q", raw)
+		return fmt.Sprintf("must be an http or https URL (or empty for the bundled sample only), got %q", raw)
 	}
 	if u.Host == "" {
 		return fmt.Sprintf("must include a host name, got %q", raw)
@@ -95,9 +95,9 @@ func checkTitleDBURL(raw string) string {
 }
 
 func checkScanInterval(raw string) string {
-	d, err := time.ParseDuration(raw)
+	d, err := ParseInterval(raw)
 	if err != nil {
-		return fmt.Sprintf("must be a duration such as \"12h\" or \"90m\", or \"0\" to turn periodic scans off, got %q", raw)
+		return fmt.Sprintf("must be a duration such as \"12h\", \"90m\" or \"1d\", or \"0\" to turn periodic scans off, got %q", raw)
 	}
 	if d != 0 && d < MinScanInterval {
 		return fmt.Sprintf("must be \"0\" (off) or at least %s, got %q", MinScanInterval, raw)

@@ -13,15 +13,27 @@ const templateKinds = [
 ];
 const organizerPrefix = 'library.management.organizer';
 
+// sourceText says which title database is in use and when it was refreshed.
+function sourceText(tdb) {
+  const src = tdb?.source;
+  if (!src) return 'In use: nothing yet (the first title database update has not run).';
+  const when = (t) => new Date(t).toLocaleString();
+  const what = src.sample
+    ? (src.fallback ? `the bundled sample, because the source could not be reached (${src.fallback})` : 'the bundled sample')
+    : src.url + (src.commit ? ` (commit ${src.commit})` : '');
+  return `In use: ${what}, ${src.region}/${src.language}. Checked ${when(src.checked_at)}, last changed ${when(src.updated_at)}.`;
+}
+
 export function mount(root) {
   replace(root, h('h1', {}, 'Settings'), h('p', { class: 'muted' }, 'Loading…'));
   let stopped = false;
   let previewTimer = null;
   let onToken = null;
-  get('/api/settings').then((s) => { if (!stopped) build(root, s); })
+  Promise.all([get('/api/settings'), get('/api/titledb').catch(() => null)])
+    .then(([s, tdb]) => { if (!stopped) build(root, s, '', tdb); })
     .catch((err) => replace(root, h('h1', {}, 'Settings'), h('p', { class: 'form-error' }, errorText(err))));
 
-  function build(root, s, message = '') {
+  function build(root, s, message = '', tdb = null) {
     const org = s.library.management.organizer;
     const input = (id, value, attrs = {}) => h('input', { id, type: 'text', value: value ?? '', ...attrs });
     const check = (id, value) => h('input', { id, type: 'checkbox', checked: value });
@@ -40,9 +52,21 @@ export function mount(root) {
     const renumber = () => [...paths.children].forEach((row, i) => { row.dataset.field = `library.paths[${i}]`; });
     s.library.paths.forEach((p) => addPath(p));
 
+    // Region and language are the pairs of the title database's languages.json (GET
+    // /api/titledb); the language choices follow the region.
+    const locales = tdb?.locales || { [s.titles.region]: [s.titles.language] };
+    const options = (values, current) => {
+      const list = values.includes(current) ? values : [current, ...values];
+      return list.map((v) => h('option', { value: v, selected: v === current }, v));
+    };
+    const region = h('select', { id: 'titles-region' }, options(Object.keys(locales).sort(), s.titles.region));
+    const language = h('select', { id: 'titles-language' }, options(locales[s.titles.region] || [], s.titles.language));
+    region.addEventListener('change', () => {
+      language.replaceChildren(...options(locales[region.value] || [], (locales[region.value] || [])[0] || ''));
+    });
     const f = {
-      region: input('titles-region', s.titles.region, { maxlength: 2, size: 4 }),
-      language: input('titles-language', s.titles.language, { maxlength: 2, size: 4 }),
+      region,
+      language,
       url: input('titledb-url', s.titledb.url, { type: 'url', placeholder: 'empty: the sample title database bundled with shelf' }),
       scan: input('scan-interval', s.scheduler.scan_interval, { placeholder: '12h' }),
       enabled: check('organizer-enabled', org.enabled),
@@ -72,12 +96,13 @@ export function mount(root) {
           paths,
           h('div', {}, h('button', { type: 'button', class: 'small', id: 'add-path', onclick: () => addPath() }, 'Add folder')),
           h('p', { class: 'field-error' })),
-        field('scheduler.scan_interval', 'Scan interval', f.scan, 'A Go duration such as 12h or 90m; 0 turns periodic scans off.')),
+        field('scheduler.scan_interval', 'Scan interval', f.scan, 'A duration such as 12h, 90m or 1d; 0 turns periodic scans off.')),
       h('fieldset', {}, h('legend', {}, 'Title database'),
         h('div', { class: 'row' },
-          field('titles.region', 'Region', f.region, 'e.g. US, GB, JP'),
-          field('titles.language', 'Language', f.language, 'e.g. en, fr, ja')),
-        field('titledb.url', 'Title database URL', f.url, 'An http(s) base URL or a .zip; empty uses the bundled sample.')),
+          field('titles.region', 'Region', f.region, 'Regions of the title database'),
+          field('titles.language', 'Language', f.language, 'Languages of that region')),
+        field('titledb.url', 'Title database URL', f.url, 'An http(s) base URL (the community repository or Ownfoil\'s layout) or a .zip; empty uses the bundled sample only.'),
+        h('p', { class: 'muted small', id: 'titledb-source' }, sourceText(tdb))),
       h('fieldset', { id: 'organizer' }, h('legend', {}, 'Organizer'),
         checkField(organizerPrefix + '.enabled', 'Move identified files into the layout below', f.enabled),
         checkField(organizerPrefix + '.remove_empty_folders', 'Remove folders the organizer leaves empty', f.removeEmpty),
@@ -177,7 +202,7 @@ export function mount(root) {
       try {
         const next = await put('/api/settings', documentFromForm());
         toast('Settings saved.', 'ok');
-        if (!stopped) build(root, next, 'Saved. Every service applies it now.');
+        if (!stopped) build(root, next, 'Saved. Every service applies it now.', tdb);
       } catch (err) {
         if (err instanceof ApiError && err.details.length) {
           showFieldErrors(form, err.details);
