@@ -57,7 +57,7 @@ func TestUpdateTitleDBInstallsTheSampleAndScansEveryLibrary(t *testing.T) {
 
 func TestUpdateTitleDBDownloadsWithConditionalRequests(t *testing.T) {
 	files := map[string][]byte{}
-	for _, name := range []string{"titles.US.en.json", "cnmts.json", "versions.json"} {
+	for _, name := range []string{"titles.US.en.json", "cnmts.json", "versions.json", "languages.json"} {
 		data, err := os.ReadFile(filepath.Join("..", "titledb", "sample", name))
 		require.NoError(t, err)
 		files[name] = data
@@ -70,14 +70,16 @@ func TestUpdateTitleDBDownloadsWithConditionalRequests(t *testing.T) {
 	require.Equal(t, queue.StatusCompleted, first.Status, first.Error)
 	require.JSONEq(t, `{"changed": true, "libraries": 0}`, string(first.Result))
 	requests, conditional := log.counts()
-	require.Equal(t, 3, requests)
+	// The community name US.en.json first (404 here), then this mirror's titles.US.en.json,
+	// cnmts.json, versions.json and languages.json.
+	require.Equal(t, 5, requests)
 	require.Zero(t, conditional)
 
 	second := b.run(t, UpdateTitleDBArgs{})
 	require.JSONEq(t, `{"changed": false, "libraries": 0}`, string(second.Result))
 	requests, conditional = log.counts()
-	require.Equal(t, 6, requests)
-	require.Equal(t, 3, conditional, "the second download asks only for changes")
+	require.Equal(t, 9, requests, "the name that answered is asked first")
+	require.Equal(t, 4, conditional, "the second download asks only for changes")
 }
 
 func TestUpdateTitleDBRunsEveryScanInterval(t *testing.T) {
