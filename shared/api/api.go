@@ -139,6 +139,10 @@ func (s *server) routes(app *fiber.App) {
 	api.Get("/files", s.listFiles)
 
 	api.Get("/titledb", s.getTitleDB)
+	api.Get("/titledb/custom", s.listCustomTitles)
+	api.Post("/titledb/custom", s.addCustomTitle)
+	api.Put("/titledb/custom/:title_id", s.updateCustomTitle)
+	api.Delete("/titledb/custom/:title_id", s.deleteCustomTitle)
 
 	api.Get("/shop", s.shopIndex)
 	api.Get("/shop/files/:id/:name", s.shopFile)

@@ -104,7 +104,7 @@ func operations() []operation {
 			params: []obj{pathParam("id", "The file's id.", obj{"type": "integer", "minimum": 1}), pathParam("name", "The file's name (for display).", obj{"type": "string"}),
 				headerParam("Range", "One byte range, e.g. bytes=0-1023.")},
 			status: 200, others: []int{206, 404, 416, 422}},
-	}, titleDBOperations()...)
+	}, append(titleDBOperations(), customTitleOperations()...)...)
 }
 
 // openAPIDocument is built once: it depends on nothing but the code.

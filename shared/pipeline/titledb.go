@@ -37,11 +37,26 @@ func (t *tasks) updateTitleDB(ctx context.Context, job *queue.Job, _ UpdateTitle
 	return job.SetResult(UpdateTitleDBResult{Changed: changed, Libraries: len(s.Library.Paths)})
 }
 
-// titles returns the process's shared title database; call release when
-// done. Before update_titledb has ever run there is none: with the bundled
-// sample configured it is installed here, otherwise the task is retried
-// later (Startup queues update_titledb).
+// titles returns the process's shared title database with the user's
+// custom titles merged over it; call release when done. Before
+// update_titledb has ever run there is none: with the bundled sample
+// configured it is installed here, otherwise the task is retried later
+// (Startup queues update_titledb).
 func (t *tasks) titles(ctx context.Context, job *queue.Job) (*titledb.DB, func(), error) {
+	db, release, err := t.acquireTitles(ctx, job)
+	if err != nil {
+		return nil, nil, err
+	}
+	custom, err := titledb.ListCustom(t.db(ctx))
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	db.SetCustom(custom)
+	return db, release, nil
+}
+
+func (t *tasks) acquireTitles(ctx context.Context, job *queue.Job) (*titledb.DB, func(), error) {
 	s := t.settings()
 	db, release, err := t.TitleDB.Acquire(s.Titles.Region, s.Titles.Language)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {

@@ -193,3 +193,30 @@ func TestLoadLocalesOffersTheEmbeddedChoicesWithoutADownload(t *testing.T) {
 		t.Errorf("only %d regions from the embedded languages.json", len(l.Regions()))
 	}
 }
+
+func TestCustomTitlesAreMergedOverTheTitleDatabase(t *testing.T) {
+	t.Parallel()
+	db, err := LoadSample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := db.Title("0100A1B2C3D40000")
+	db.SetCustom([]CustomTitle{
+		{TitleID: "0100a1b2c3d40000", Name: "Lumen Drift (fan title)"},
+		{TitleID: "05000FD261232000", Name: "Hocoslamfy", Publisher: "Nebuleon"},
+		{TitleID: "05000FD261233001", Name: "Hocoslamfy extra"},
+	})
+	merged, ok := db.Title("0100A1B2C3D40000")
+	equal(t, "known", true, ok)
+	equal(t, "custom name wins", "Lumen Drift (fan title)", merged.Name)
+	equal(t, "other fields kept", before.Publisher, merged.Publisher)
+	homebrew, ok := db.Title("05000fd261232000")
+	equal(t, "homebrew known", true, ok)
+	equal(t, "homebrew publisher", "Nebuleon", homebrew.Publisher)
+	kind, base, ok := db.AppType("05000FD261233001", 0)
+	equal(t, "custom dlc typed by its id", "dlc/05000FD261232000/true", kind+"/"+base+"/"+map[bool]string{true: "true", false: "false"}[ok])
+	db.SetCustom(nil)
+	if _, ok := db.Title("05000FD261232000"); ok {
+		t.Error("custom title still known after it was removed")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // Title is one title of a titles file.
@@ -46,6 +47,31 @@ type DB struct {
 	appVers  map[string][]int    // sorted versions per app, for DLCVersions and App fallback
 	dlcs     map[string][]string // base title → sorted DLC app ids
 	versions map[string][]VersionInfo
+	// custom are the user's custom titles by id, merged over titles; set
+	// with SetCustom, swapped whole so readers never see half an update.
+	custom atomic.Pointer[map[string]CustomTitle]
+}
+
+// SetCustom makes the custom titles (see CustomTitle) part of what Title and
+// AppType answer, replacing the ones set before. Safe while others read.
+func (db *DB) SetCustom(list []CustomTitle) {
+	m := make(map[string]CustomTitle, len(list))
+	for _, c := range list {
+		if id, ok := NormalizeID(c.TitleID); ok {
+			c.TitleID = id
+			m[id] = c
+		}
+	}
+	db.custom.Store(&m)
+}
+
+func (db *DB) customTitle(id string) (CustomTitle, bool) {
+	m := db.custom.Load()
+	if m == nil {
+		return CustomTitle{}, false
+	}
+	c, ok := (*m)[id]
+	return c, ok
 }
 
 type nameEntry struct {
@@ -97,6 +123,9 @@ func (db *DB) Title(titleID string) (Title, bool) {
 		return Title{}, false
 	}
 	t, ok := db.titles[id]
+	if c, custom := db.customTitle(id); custom {
+		t, ok = c.title(t), true
+	}
 	t.Categories = slices.Clone(t.Categories)
 	return t, ok
 }
@@ -169,8 +198,18 @@ func (db *DB) App(appID string, version int) (AppInfo, bool) {
 
 // AppType is App in the shape the identify package's Lookup interface
 // expects.
+//
+// A custom title the cnmts do not know is typed by its id.
 func (db *DB) AppType(appID string, version int) (kind, baseTitleID string, ok bool) {
 	info, ok := db.App(appID, version)
+	if !ok {
+		if id, valid := NormalizeID(appID); valid {
+			if _, custom := db.customTitle(id); custom {
+				kind, base := deriveBase(id)
+				return kind, base, kind != ""
+			}
+		}
+	}
 	return info.Type, info.TitleID, ok
 }
 
