@@ -22,7 +22,7 @@ type CustomTitle struct {
 	Description string `json:"description"`
 	IconURL     string `json:"icon_url"`
 	BannerURL   string `json:"banner_url"`
-	ReleaseDate string `json:"release_date"` // "YYYY-MM-DD" or ""
+	ReleaseDate string `json:"release_date"`                  // "YYYY-MM-DD" or ""
 	CreatedAt   int64  `gorm:"autoCreateTime:false" json:"-"` // unix µs
 	UpdatedAt   int64  `gorm:"autoUpdateTime:false" json:"-"` // unix µs
 }
