@@ -591,3 +591,18 @@ func TestFunctionsJoinTheCallersTransaction(t *testing.T) {
 	assertEqual(t, "apps after rollback", b.owned(t), map[string]bool{})
 }
 
+func TestNotedFilesAreListedByTitle(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	f := b.addFile(t, "Game [0100ABCD12340000][UPD].nsp")
+	const note = "the file name says an update but 0100ABCD12340000 is a base game"
+	if err := RecordIdentification(b.db, f.ID, []AppRef{baseApp}, identify.MethodFilename, note); err != nil {
+		t.Fatal(err)
+	}
+	b.identify(t, b.addFile(t, "Game [0100ABCD12340800][v131072].nsp"), updateApp)
+	notes, err := NotedFilesByTitle(b.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEqual(t, "noted files", notes, []NotedFile{{TitleID: baseID, Path: f.Path, Note: note}})
+}

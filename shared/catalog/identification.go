@@ -184,3 +184,24 @@ func ensureTitles(tx *gorm.DB, apps []AppRef) error {
 	return tx.Exec(`INSERT INTO titles (title_id) VALUES `+strings.Join(values, ", ")+`
 		ON CONFLICT (title_id) DO NOTHING`, args...).Error
 }
+
+// NotedFile is an identified file with an identification note, and the
+// title of one of its apps.
+type NotedFile struct {
+	TitleID string
+	Path    string
+	Note    string
+}
+
+// NotedFilesByTitle lists the identified files that carry a note (see
+// File.IdentificationNote), by title then path.
+func NotedFilesByTitle(db *gorm.DB) ([]NotedFile, error) {
+	var out []NotedFile
+	err := db.Raw(`SELECT DISTINCT a.title_id, f.path, f.identification_note AS note
+		FROM files f JOIN file_apps fa ON fa.file_id = f.id JOIN apps a ON a.id = fa.app_id
+		WHERE f.identified = TRUE AND f.identification_note <> '' ORDER BY a.title_id, f.path`).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("listing noted files: %w", err)
+	}
+	return out, nil
+}

@@ -30,16 +30,29 @@ type LibraryIndex struct {
 // IndexTitle is one title with what the library holds of it and what it
 // lacks (not-owned versions and DLC the title database knows of).
 type IndexTitle struct {
-	TitleID   string         `json:"title_id"`
-	Name      string         `json:"name"`
-	IconURL   string         `json:"icon_url"`
-	BannerURL string         `json:"banner_url"`
-	HasBase   bool           `json:"has_base"`
-	UpToDate  bool           `json:"up_to_date"`
-	Complete  bool           `json:"complete"`
-	Base      []IndexVersion `json:"base"`
-	Updates   []IndexVersion `json:"updates"`
-	DLC       []IndexDLC     `json:"dlc"`
+	TitleID   string `json:"title_id"`
+	Name      string `json:"name"`
+	IconURL   string `json:"icon_url"`
+	BannerURL string `json:"banner_url"`
+	// ReleaseDate is the base game's, from the title database ("YYYY-MM-DD"
+	// or "").
+	ReleaseDate string         `json:"release_date"`
+	HasBase     bool           `json:"has_base"`
+	UpToDate    bool           `json:"up_to_date"`
+	Complete    bool           `json:"complete"`
+	Base        []IndexVersion `json:"base"`
+	Updates     []IndexVersion `json:"updates"`
+	DLC         []IndexDLC     `json:"dlc"`
+	// Notes are the files of the title identified with a note: a name
+	// whose tag contradicts its id ("[UPD]" around a base game's id), a
+	// name and content that disagree, content that could not be read.
+	Notes []IndexNote `json:"notes"`
+}
+
+// IndexNote is a file of a title with the note of its identification.
+type IndexNote struct {
+	Path string `json:"path"`
+	Note string `json:"note"`
 }
 
 // IndexVersion is one version of one app; Files lists the paths holding it
@@ -49,6 +62,9 @@ type IndexVersion struct {
 	Version int      `json:"version"`
 	Owned   bool     `json:"owned"`
 	Files   []string `json:"files"`
+	// ReleaseDate is an update version's release date from versions.json
+	// ("YYYY-MM-DD"; "" when unknown or not an update).
+	ReleaseDate string `json:"release_date"`
 }
 
 // IndexDLC is one DLC of a title with its known versions.
@@ -101,24 +117,44 @@ func (t *tasks) buildIndex(ctx context.Context, job *queue.Job) (LibraryIndex, e
 	if err != nil {
 		return LibraryIndex{}, err
 	}
-	// DLC names come from the title database; the index is still worth
-	// writing without them.
+	notes, err := catalog.NotedFilesByTitle(db)
+	if err != nil {
+		return LibraryIndex{}, err
+	}
+	// DLC names and release dates come from the title database; the index
+	// is still worth writing without them.
 	dlcName := func(string) string { return "" }
+	releaseDate := func(string) string { return "" }
+	updateDates := func(string) map[int]string { return nil }
 	if tdb, release, err := t.titles(ctx, job); err == nil {
 		defer release()
 		dlcName = func(id string) string { info, _ := tdb.Title(id); return info.Name }
+		releaseDate = func(id string) string { info, _ := tdb.Title(id); return info.ReleaseDate }
+		updateDates = func(id string) map[int]string {
+			dates := map[int]string{}
+			for _, v := range tdb.Versions(id) {
+				dates[v.Version] = v.ReleaseDate
+			}
+			return dates
+		}
 	} else {
-		job.Log.Warn("no title database; DLC names left out", "err", err)
+		job.Log.Warn("no title database; DLC names and release dates left out", "err", err)
 	}
 
 	byTitle := map[string]*IndexTitle{}
 	idx := LibraryIndex{Titles: make([]IndexTitle, len(titles)), Unidentified: unidentified}
 	for i, tt := range titles {
 		idx.Titles[i] = IndexTitle{TitleID: tt.TitleID, Name: tt.Name, IconURL: tt.IconURL, BannerURL: tt.BannerURL,
-			HasBase: tt.HasBase, UpToDate: tt.UpToDate, Complete: tt.Complete,
-			Base: []IndexVersion{}, Updates: []IndexVersion{}, DLC: []IndexDLC{}}
+			ReleaseDate: releaseDate(tt.TitleID), HasBase: tt.HasBase, UpToDate: tt.UpToDate, Complete: tt.Complete,
+			Base: []IndexVersion{}, Updates: []IndexVersion{}, DLC: []IndexDLC{}, Notes: []IndexNote{}}
 		byTitle[tt.TitleID] = &idx.Titles[i]
 	}
+	for _, n := range notes {
+		if it := byTitle[n.TitleID]; it != nil {
+			it.Notes = append(it.Notes, IndexNote{Path: n.Path, Note: n.Note})
+		}
+	}
+	dates := map[string]map[int]string{}
 	for _, a := range apps {
 		it := byTitle[a.TitleID]
 		if it == nil {
@@ -132,6 +168,10 @@ func (t *tasks) buildIndex(ctx context.Context, job *queue.Job) (LibraryIndex, e
 		case identify.TypeBase:
 			it.Base = append(it.Base, v)
 		case identify.TypeUpdate:
+			if dates[a.TitleID] == nil {
+				dates[a.TitleID] = updateDates(a.TitleID)
+			}
+			v.ReleaseDate = dates[a.TitleID][a.Version]
 			it.Updates = append(it.Updates, v)
 		case identify.TypeDLC:
 			if n := len(it.DLC); n == 0 || it.DLC[n-1].AppID != a.AppID {

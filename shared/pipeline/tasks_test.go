@@ -472,3 +472,36 @@ func TestStartupStartsOneChainForManyReplicas(t *testing.T) {
 	require.NoError(t, Startup(ctx, b.q, b.mgr.Current()))
 	require.Equal(t, 1, b.tasksNamed(t, UpdateTitleDB), "a replica starting just after a chain does not start another")
 }
+
+func TestIndexFlagsContradictingNamesShowsReleaseDatesAndNamesCustomTitles(t *testing.T) {
+	b := setup(t, nil)
+	_, err := titledb.AddCustom(b.db, titledb.CustomTitle{TitleID: "05000FD261232000", Name: "Hocoslamfy"})
+	require.NoError(t, err)
+	b.put(t, "Lumen Drift [0100A1B2C3D40000][UPD v65536].nsp")
+	b.put(t, "Lumen Drift [0100A1B2C3D40800][v65536].nsp")
+	b.put(t, "hocoslamfy [05000FD261232000][v0].nsp")
+	b.startPool(t)
+	b.enqueue(t, ScanLibraryArgs{LibraryPath: b.lib})
+	b.waitIdle(t)
+	b.run(t, GenerateLibraryArgs{})
+
+	var idx LibraryIndex
+	data, err := os.ReadFile(LibraryIndexPath(b.data))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &idx))
+	byID := map[string]IndexTitle{}
+	for _, it := range idx.Titles {
+		byID[it.TitleID] = it
+	}
+	lumen := byID["0100A1B2C3D40000"]
+	require.Len(t, lumen.Notes, 1, "the [UPD] name around the base id is flagged")
+	require.Contains(t, lumen.Notes[0].Path, "[UPD v65536]")
+	require.Equal(t, "the file name says an update but 0100A1B2C3D40000 is a base game", lumen.Notes[0].Note)
+	require.Equal(t, "2021-03-18", lumen.ReleaseDate)
+	dates := map[int]string{}
+	for _, u := range lumen.Updates {
+		dates[u.Version] = u.ReleaseDate
+	}
+	require.Equal(t, "2021-04-02", dates[65536], "update dates come from versions.json")
+	require.Equal(t, "Hocoslamfy", byID["05000FD261232000"].Name, "the custom entry names the homebrew")
+}

@@ -2,6 +2,7 @@
 // missing (versions, DLC) and its flags; a search; "scan now"; the files shelf could not
 // identify, with the reason; and the files identified with a note (name and content disagree).
 import { ApiError, get, post } from './api.js';
+import { customTitlesPanel } from './custom.js';
 import { errorText, fmtAgo, fmtTime, h, poll, replace, setQuery, toast } from './ui.js';
 
 const refreshMs = 4000;
@@ -14,8 +15,9 @@ export function mount(root, { query }) {
   const show = h('select', { id: 'library-show', 'aria-label': 'show' },
     h('option', { value: '' }, 'all titles'),
     h('option', { value: 'missing' }, 'missing something'),
-    h('option', { value: 'outdated' }, 'not up to date'),
-    h('option', { value: 'incomplete' }, 'DLC missing'),
+    h('option', { value: 'outdated' }, 'missing an update'),
+    h('option', { value: 'incomplete' }, 'missing DLC'),
+    h('option', { value: 'noted' }, 'files with a note (e.g. a name contradicting its id)'),
     h('option', { value: 'complete' }, 'up to date and complete'));
   show.value = state.show;
   const scanResult = h('span', { id: 'scan-result', class: 'muted small' });
@@ -29,7 +31,8 @@ export function mount(root, { query }) {
       h('div', { class: 'row' }, scanResult, h('button', { type: 'button', class: 'primary', id: 'scan-now', onclick: scan }, 'Scan now'))),
     h('div', { class: 'panel' }, h('div', { class: 'row' }, search, show), summary, titles),
     unidentified,
-    noted);
+    noted,
+    customTitlesPanel());
 
   const filtersChanged = () => {
     state.search = search.value;
@@ -130,6 +133,7 @@ function keep(t, show) {
     case 'missing': return !(t.up_to_date && t.complete && t.has_base);
     case 'outdated': return !t.up_to_date;
     case 'incomplete': return !t.complete;
+    case 'noted': return (t.notes || []).length > 0;
     case 'complete': return t.up_to_date && t.complete;
   }
   return true;
@@ -144,11 +148,15 @@ function titleCard(t) {
     icon(t),
     h('div', { class: 'body' },
       h('div', { class: 'name' }, t.name || t.title_id),
-      h('div', { class: 'mono muted small' }, t.title_id),
+      h('div', { class: 'mono muted small' }, t.title_id, t.release_date ? h('span', { class: 'muted' }, ` · released ${t.release_date}`) : ''),
       h('div', { class: 'flags' },
         t.has_base ? null : h('span', { class: 'badge bad' }, 'no base game'),
         flag(t.up_to_date, 'up to date', 'update missing'),
-        flag(t.complete, 'complete', 'DLC missing')),
+        flag(t.complete, 'complete', 'DLC missing'),
+        (t.notes || []).length
+          ? h('span', { class: 'badge bad file-note', title: t.notes.map((n) => `${n.path}: ${n.note}`).join('\n') },
+            `${t.notes.length} file${t.notes.length > 1 ? 's' : ''} with a note`)
+          : null),
       h('div', { class: 'small' },
         `Updates: ${ownedUpdates.length}/${t.updates.length} owned`,
         latest ? ` (latest v${latest.version}${latest.owned ? ', owned' : ', missing'})` : '',
@@ -167,9 +175,11 @@ function icon(t) {
 
 function versionList(t) {
   const item = (label, v) => h('li', { class: v.owned ? 'owned' : 'missing' }, v.owned ? '✓ ' : '✗ ', label, ` v${v.version}`,
+    v.release_date ? h('span', { class: 'muted' }, ` (${v.release_date})`) : '',
     v.owned ? h('span', { class: 'muted mono' }, ' — ', v.files.join(', ')) : ' (missing)');
   return h('ul', { class: 'versions' },
     t.base.map((v) => item('Base', v)),
     t.updates.map((v) => item('Update', v)),
-    t.dlc.map((d) => d.versions.map((v) => item(`DLC ${d.name || d.app_id}`, v))));
+    t.dlc.map((d) => d.versions.map((v) => item(`DLC ${d.name || d.app_id}`, v))),
+    (t.notes || []).map((n) => h('li', { class: 'missing' }, '⚠ ', h('span', { class: 'mono' }, n.path), ': ', n.note)));
 }
