@@ -1,6 +1,6 @@
 // Package admin holds the maintenance commands of shelf-api: moving the SQLite database to
-// PostgreSQL (migrate-db), taking a backup of it while shelf runs (backup) and putting a backup
-// back in place (restore). Each works on the database the services are configured with
+// PostgreSQL (migrate-db), taking a backup of it while shelf runs (backup), putting a backup
+// back in place (restore) and moving over from Ownfoil (import-ownfoil). Each works on the database the services are configured with
 // (SHELF_DATA_DIR, SHELF_DATABASE_URL), so the same env file or flags serve both.
 package admin
 
@@ -78,6 +78,7 @@ func Commands() []service.Command {
 				}
 			},
 		},
+		importOwnfoilCommand(),
 	}
 }
 

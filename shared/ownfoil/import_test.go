@@ -12,14 +12,15 @@ import (
 
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/identify"
+	"github.com/shelfhq/shelf/shared/ownfoil/ownfoiltest"
 	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/storetest"
 )
 
 func TestPlanReadsOwnfoilsSettingsAndDatabase(t *testing.T) {
 	t.Parallel()
-	f := newOwnfoilFixture(t)
-	p, err := Read(context.Background(), f.dir)
+	f := ownfoiltest.New(t)
+	p, err := Read(context.Background(), f.Dir)
 	require.NoError(t, err)
 
 	require.Len(t, p.Libraries, 2)
@@ -46,7 +47,7 @@ func TestPlanReadsOwnfoilsSettingsAndDatabase(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, p.Print(&out))
 	for _, want := range []string{
-		`"paths":["/games","` + f.localLib + `"]`,
+		`"paths":["/games","` + f.LocalLib + `"]`,
 		`"slots":4`,
 		`"scan_interval":"1d"`,
 		`"region":"FR"`,
@@ -61,8 +62,8 @@ func TestPlanReadsOwnfoilsSettingsAndDatabase(t *testing.T) {
 
 func TestApplyImportsSettingsLibrariesFilesAndIdentifications(t *testing.T) {
 	t.Parallel()
-	f := newOwnfoilFixture(t)
-	p, err := Read(context.Background(), f.dir)
+	f := ownfoiltest.New(t)
+	p, err := Read(context.Background(), f.Dir)
 	require.NoError(t, err)
 	_, db := storetest.Open(t)
 	set, err := settings.NewManager(filepath.Join(t.TempDir(), "settings.yaml"), nil)
@@ -73,7 +74,7 @@ func TestApplyImportsSettingsLibrariesFilesAndIdentifications(t *testing.T) {
 	require.Equal(t, Result{Libraries: 2, Files: 7, Identified: 5}, res)
 
 	s := set.Current()
-	require.Equal(t, []string{"/games", f.localLib}, s.Library.Paths)
+	require.Equal(t, []string{"/games", f.LocalLib}, s.Library.Paths)
 	require.Equal(t, 4, s.Worker.Slots)
 	require.Equal(t, 24*time.Hour, s.ScanInterval())
 	require.Equal(t, settings.Titles{Region: "FR", Language: "fr"}, s.Titles)
@@ -96,7 +97,7 @@ func TestApplyImportsSettingsLibrariesFilesAndIdentifications(t *testing.T) {
 	require.False(t, unsorted.Identified, "left for shelf to identify")
 	require.Zero(t, unsorted.IdentificationAttempts)
 
-	local := filepath.Join(f.localLib, "Celeste", "Celeste [01002B30028F6000][v0].nsp")
+	local := filepath.Join(f.LocalLib, "Celeste", "Celeste [01002B30028F6000][v0].nsp")
 	celeste, err := catalog.FileByPath(db, local)
 	require.NoError(t, err)
 	info, err := os.Stat(local)

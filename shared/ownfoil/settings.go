@@ -154,4 +154,3 @@ func scanInterval(raw string) (interval, note string) {
 	}
 	return raw, ""
 }
-

@@ -1,4 +1,6 @@
-package ownfoil
+// Package ownfoiltest builds an Ownfoil config folder for tests: settings.yaml and an ownfoil.db
+// made from Ownfoil's own schema, with rows like a real user's.
+package ownfoiltest
 
 import (
 	"fmt"
@@ -13,13 +15,13 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// ownfoilSchema is Ownfoil's database as its develop branch creates it: the
+// Schema is Ownfoil's database as its develop branch creates it: the
 // DDL of its Alembic migrations 78c33e9bffce (libraries, titles, files,
 // apps, app_files, with the server defaults its batch_alter_table sets) and
 // a1b2c3d4e5f6 (tasks, ignored_events, files.mtime), the "user" table that
 // db.create_all() makes from the User model (no migration creates it), and
 // the alembic_version stamp, in the SQL SQLAlchemy emits for SQLite.
-var ownfoilSchema = []string{
+var Schema = []string{
 	`CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))`,
 	`INSERT INTO alembic_version (version_num) VALUES ('a1b2c3d4e5f6')`,
 	`CREATE TABLE libraries (id INTEGER NOT NULL, path VARCHAR NOT NULL, last_scan DATETIME, PRIMARY KEY (id), UNIQUE (path))`,
@@ -89,35 +91,35 @@ worker:
   count: 4
 `
 
-// fixture is an Ownfoil config folder and the library folder its second
+// Fixture is an Ownfoil config folder and the library folder its second
 // library points at.
-type fixture struct {
-	dir, localLib string
+type Fixture struct {
+	Dir, LocalLib string
 }
 
-// newOwnfoilFixture writes settings.yaml and an ownfoil.db with Ownfoil's
+// New writes settings.yaml and an ownfoil.db with Ownfoil's
 // schema and rows like a real user's: a library in a container path that
 // does not exist here (/games) and one on this machine, base games, an
 // update, DLC, a multi-content XCI, a file Ownfoil could not identify, a
 // row with a broken app, and two users with Werkzeug scrypt hashes.
-func newOwnfoilFixture(t *testing.T) fixture {
+func New(t testing.TB) Fixture {
 	t.Helper()
-	f := fixture{dir: filepath.Join(t.TempDir(), "config"), localLib: filepath.Join(t.TempDir(), "switch")}
-	require.NoError(t, os.MkdirAll(f.dir, 0o755))
-	require.NoError(t, os.MkdirAll(filepath.Join(f.localLib, "Celeste"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(f.dir, settingsFile), []byte(ownfoilSettingsYAML), 0o644))
-	local := filepath.Join(f.localLib, "Celeste", "Celeste [01002B30028F6000][v0].nsp")
+	f := Fixture{Dir: filepath.Join(t.TempDir(), "config"), LocalLib: filepath.Join(t.TempDir(), "switch")}
+	require.NoError(t, os.MkdirAll(f.Dir, 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(f.LocalLib, "Celeste"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(f.Dir, "settings.yaml"), []byte(ownfoilSettingsYAML), 0o644))
+	local := filepath.Join(f.LocalLib, "Celeste", "Celeste [01002B30028F6000][v0].nsp")
 	require.NoError(t, os.WriteFile(local, []byte("not really a game"), 0o644))
 
-	db, err := gorm.Open(sqlite.Open(filepath.Join(f.dir, databaseFile)), &gorm.Config{Logger: logger.Discard})
+	db, err := gorm.Open(sqlite.Open(filepath.Join(f.Dir, "ownfoil.db")), &gorm.Config{Logger: logger.Discard})
 	require.NoError(t, err)
 	sqlDB, err := db.DB()
 	require.NoError(t, err)
 	defer sqlDB.Close()
-	stmts := append([]string{}, ownfoilSchema...)
+	stmts := append([]string{}, Schema...)
 	stmts = append(stmts,
 		`INSERT INTO libraries (id, path, last_scan) VALUES (1, '/games', '2025-08-02 03:00:01.123456')`,
-		fmt.Sprintf(`INSERT INTO libraries (id, path, last_scan) VALUES (2, '%s', NULL)`, f.localLib),
+		fmt.Sprintf(`INSERT INTO libraries (id, path, last_scan) VALUES (2, '%s', NULL)`, f.LocalLib),
 		`INSERT INTO titles (id, title_id, have_base, up_to_date, complete) VALUES
 			(1, '01007EF00011E000', 1, 0, 0), (2, '0100152000022000', 1, 1, 1), (3, '01002B30028F6000', 1, 1, 1)`,
 		`INSERT INTO apps (id, title_id, app_id, app_version, app_type, owned) VALUES
@@ -161,4 +163,3 @@ func newOwnfoilFixture(t *testing.T) fixture {
 	}
 	return f
 }
-
