@@ -84,7 +84,7 @@ func (s *server) deleteCustomTitle(c *fiber.Ctx) error {
 // refreshCustomTitle has the catalog's title (its name and images, then the
 // library index) follow a change of its custom entry.
 func (s *server) refreshCustomTitle(ctx context.Context, titleID string) error {
-	_, err := s.q.Enqueue(ctx, queue.Params{Name: pipeline.UpdateTitlesForTitle, Args: map[string]string{"title_id": titleID}})
+	_, err := s.q.Enqueue(ctx, queue.NewParams(pipeline.UpdateTitlesForTitleArgs{TitleID: titleID}))
 	return err
 }
 
