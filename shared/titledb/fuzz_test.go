@@ -119,3 +119,25 @@ func FuzzParseVersions(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseLanguages: no input makes the languages.json parser panic; what
+// it keeps are locales that can name a titles file.
+func FuzzParseLanguages(f *testing.F) {
+	f.Add([]byte(testLanguages))
+	f.Add([]byte(`{"US": ["en", "en", 5, null], "../x": ["en"], "DE": "de"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		locales, err := parseLanguages(bytes.NewReader(data), "fuzz.json", fuzzLimit)
+		if err != nil {
+			checkParseError(t, data, err)
+			return
+		}
+		for region, langs := range locales {
+			for _, lang := range langs {
+				if checkLocale(region, lang) != nil {
+					t.Fatalf("kept a locale that cannot name a file: %q %q", region, lang)
+				}
+			}
+		}
+	})
+}
