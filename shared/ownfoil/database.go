@@ -124,8 +124,8 @@ func readLibraries(db *gorm.DB, out *database) error {
 	where := map[int64]position{} // file id → its place, once every append is done
 	for _, f := range files {
 		i, ok := index[f.LibraryID]
-		if !ok {
-			continue
+		if !ok || !filepath.IsAbs(f.Filepath) {
+			continue // shelf records absolute paths only; Ownfoil writes them so
 		}
 		nf := file{Path: f.Filepath, Size: deref(f.Size)}
 		if f.Mtime != nil && *f.Mtime > 0 && *f.Mtime < math.MaxInt32*4 {
