@@ -191,7 +191,7 @@ func importFile(tx *gorm.DB, libraryID int64, f file) (kept, identified bool, er
 	for i, a := range f.Apps {
 		refs[i] = catalog.AppRef(a)
 	}
-	if err := catalog.RecordIdentification(tx, row.ID, refs, method(f.Method)); err != nil {
+	if err := catalog.RecordIdentification(tx, row.ID, refs, method(f.Method), ""); err != nil {
 		return false, false, err
 	}
 	return false, true, nil
