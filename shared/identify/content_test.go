@@ -171,3 +171,21 @@ func TestBrokenOrUnreadableFiles(t *testing.T) {
 		t.Errorf("a file that cannot be read and has no id in its name: %v, want an error worth retrying", err)
 	}
 }
+
+func TestANameTagContradictingItsIDKeepsItsNoteBesideTheContentsOwn(t *testing.T) {
+	t.Parallel()
+	b := setupContent(t)
+	const tagNote = "the file name says an update but 0100ABCD12340000 is a base game"
+	// Read by content: the app agrees with the name's id, the tag does not.
+	res, err := b.id.Identify(context.Background(), b.write(t, "g [0100ABCD12340000][UPD].nsp", b.enc.NSP(cBase)), nil)
+	if err != nil || res.Method != identify.MethodCnmt || res.Note != tagNote {
+		t.Errorf("by content: %+v, %v; want the tag's note", res, err)
+	}
+	// Content not readable: the name identifies, both notes are kept.
+	broken := identify.ContentIdentifier{Keys: func() (*keys.Set, error) { return nil, keys.ErrCorrupt }}
+	res, err = broken.Identify(context.Background(), b.write(t, "h [0100ABCD12340000][UPD].nsp", b.enc.NSP(cBase)), nil)
+	if err != nil || res.Method != identify.MethodFilename || !strings.Contains(res.Note, tagNote) ||
+		!strings.Contains(res.Note, "the keys file is not valid") {
+		t.Errorf("by name: %+v, %v; want both notes", res, err)
+	}
+}
