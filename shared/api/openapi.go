@@ -22,7 +22,8 @@ type operation struct {
 	bodyOptional               bool // an empty body is allowed
 	status                     int  // success status
 	result                     obj  // success body schema; nil for a file
-	// others are the other statuses it answers; document adds 401, 413 and 500 as they apply.
+	// others are the other statuses it answers (a 2xx among them has the success body);
+	// document adds 401, 413 and 500 as they apply.
 	others []int
 	// access says who may call it: mutating (token when set), reading (token with
 	// ProtectReads) or open (never a token).
@@ -53,13 +54,13 @@ func operations() []operation {
 		{method: "GET", path: "/api/openapi.json", tag: "meta", summary: "This document.", status: 200, result: obj{"type": "object"}},
 
 		{method: "POST", path: "/api/tasks", tag: "tasks", summary: "Enqueue a task. 201 when created; 200 with deduplicated=true when a pending task with the same dedup key absorbed it.",
-			body: ref("CreateTask"), status: 201, result: ref("Enqueued"), others: []int{400, 422}, access: mutating},
+			body: ref("CreateTask"), status: 201, result: ref("Enqueued"), others: []int{200, 400, 422}, access: mutating},
 		{method: "GET", path: "/api/tasks", tag: "tasks", summary: "List tasks, newest first; top-level tasks unless parent_id is given.",
 			params: []obj{queryParam("status", "Only tasks in this status.", ref("TaskStatus")), queryParam("name", "Only tasks of this type.", obj{"type": "string"}),
 				queryParam("parent_id", "List this task's children.", obj{"type": "integer", "minimum": 1}), limitParam, cursorParam},
 			status: 200, result: ref("TaskList"), others: []int{422}},
 		{method: "DELETE", path: "/api/tasks", tag: "tasks", summary: "Delete every finished top-level task in one status, with its children.",
-			params: []obj{required(queryParam("status", "completed, failed or cancelled.", obj{"enum": []string{"completed", "failed", "cancelled"}}))},
+			params: []obj{required(queryParam("status", "completed, failed or cancelled.", obj{"type": "string", "enum": []string{"completed", "failed", "cancelled"}}))},
 			status: 200, result: ref("Deleted"), others: []int{422}, access: mutating},
 		{method: "GET", path: "/api/tasks/{id}", tag: "tasks", summary: "One task, with its children counted by status.", params: []obj{idParam},
 			status: 200, result: ref("TaskDetail"), others: []int{404, 422}},
@@ -136,7 +137,9 @@ func buildOpenAPI() obj {
 		"info": obj{"title": "shelf", "version": "1",
 			"description": "shelf's REST API. Every error answer is an Error. With SHELF_API_TOKEN set, " +
 				"requests that change something need \"Authorization: Bearer <token>\"; reads need it too " +
-				"when the api protects reads."},
+				"when the api protects reads; without it, no request needs one (hence the empty security " +
+				"alternative). Besides the statuses listed per operation, a path that no operation has " +
+				"answers 404 and a path's unlisted method 405, both with an Error body."},
 		"paths": paths,
 		"components": obj{
 			"schemas":         schemas(),
@@ -158,7 +161,8 @@ func (op operation) document() obj {
 	others := op.others
 	switch op.access {
 	case mutating:
-		doc["security"] = []obj{{"bearer": []string{}}}
+		// The token is needed only when SHELF_API_TOKEN is set.
+		doc["security"] = []obj{{}, {"bearer": []string{}}}
 		others = append(others, 401, 413)
 	case reading:
 		// Open unless the api protects reads.
@@ -168,20 +172,28 @@ func (op operation) document() obj {
 		doc["security"] = []obj{}
 	}
 	for _, code := range append(others, 500) {
+		if code >= 200 && code < 300 && code != http.StatusPartialContent {
+			responses[strconv.Itoa(code)] = op.successWith(code)
+			continue
+		}
 		responses[strconv.Itoa(code)] = otherResponse(code)
 	}
 	doc["responses"] = responses
 	return doc
 }
 
-func (op operation) success() obj {
+func (op operation) success() obj { return op.successWith(op.status) }
+
+func (op operation) successWith(code int) obj {
 	switch {
 	case op.path == "/metrics":
-		return obj{"description": "Metrics.", "content": obj{"text/plain": obj{"schema": obj{"type": "string"}}}}
+		text := obj{"schema": obj{"type": "string"}}
+		return obj{"description": "Metrics: OpenMetrics when Accept asks for it, else the text format.",
+			"content": obj{"text/plain": text, "application/openmetrics-text": text}}
 	case op.result == nil:
 		return obj{"description": "The file's bytes.", "content": obj{"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary"}}}}
 	}
-	return obj{"description": http.StatusText(op.status), "content": obj{"application/json": obj{"schema": op.result}}}
+	return obj{"description": http.StatusText(code), "content": obj{"application/json": obj{"schema": op.result}}}
 }
 
 // otherResponse describes a status besides the success one: an Error for 4xx and 5xx.

@@ -109,7 +109,7 @@ func previewSchema() obj {
 func titleSchema() obj {
 	title := object(obj{"title_id": str(), "name": str(), "icon_url": str(), "banner_url": str(),
 		"has_base": boolean(), "up_to_date": boolean(), "complete": boolean()})
-	app := object(obj{"app_id": str(), "version": integer(), "type": obj{"enum": []string{"base", "update", "dlc"}},
+	app := object(obj{"app_id": str(), "version": integer(), "type": obj{"type": "string", "enum": []string{"base", "update", "dlc"}},
 		"owned": boolean()})
 	return object(obj{"title": title, "apps": array(app)}, "title", "apps")
 }
