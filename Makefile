@@ -29,6 +29,8 @@ test:
 	./scripts/ensure-chromium.sh
 	@echo "== monitoring: promtool check and test rules, amtool check-config"
 	./scripts/check-monitoring.sh
+	@echo "== Helm chart: helm lint and helm template, manifests decoded strictly into k8s.io/api types"
+	cd deploy/test && GOWORK=off $(GO) test -count=1 ./helm/
 	@echo "== tests on SQLite"
 	$(GO) test -count=1 -timeout 30m $(MODULES)
 	@if [ -n "$$SHELF_TEST_POSTGRES_URL" ]; then \
