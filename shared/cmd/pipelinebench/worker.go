@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"syscall"
+
+	"gorm.io/gorm"
+
+	"github.com/shelfhq/shelf/shared/pipeline"
+	"github.com/shelfhq/shelf/shared/queue"
+	"github.com/shelfhq/shelf/shared/settings"
+	"github.com/shelfhq/shelf/shared/store"
+	"github.com/shelfhq/shelf/shared/worker"
+)
+
+// registry registers the pipeline with its shipped defaults (the index's
+// debounce included: the chain's own last step does not wait for it).
+func registry(db *gorm.DB, mgr *settings.Manager, data string, log *slog.Logger) *queue.Registry {
+	reg := queue.NewRegistry()
+	pipeline.Register(reg, pipeline.Deps{DB: db, Settings: mgr, DataDir: data, Logger: log})
+	return reg
+}
+
+// runWorker is one worker process: a pool with the settings' slots.
+func runWorker() error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	db, err := store.Open(ctx, os.Getenv("PIPELINEBENCH_DB"), store.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	data := os.Getenv("PIPELINEBENCH_DATA")
+	mgr, err := settings.NewManager(filepath.Join(data, "settings.yaml"), log)
+	if err != nil {
+		return err
+	}
+	if out := os.Getenv("PIPELINEBENCH_CPUPROFILE"); out != "" {
+		f, err := os.Create(fmt.Sprintf("%s.%d", out, os.Getpid()))
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	q := queue.New(db, registry(db, mgr, data, log), queue.Options{})
+	pool := worker.New(q, worker.Config{Slots: mgr.Current().Worker.Slots, Logger: log})
+	return pool.Run(ctx)
+}
