@@ -10,39 +10,17 @@ import (
 	"gorm.io/gorm"
 )
 
-// UpsertFile records the file at path in the library as seen by a scan.
-// changed is true when the file is new or its size or modification time (or
-// library) differs from the catalog's; a changed file loses its
-// identification and the apps it held, since its content may be different.
+// UpsertFile records the file at path in the library as seen by a scan;
+// see UpsertFiles. changed is true when the file is new or changed.
 func UpsertFile(db *gorm.DB, libraryID int64, path string, size int64, mtime time.Time) (file File, changed bool, err error) {
-	path = filepath.Clean(path)
-	folder, name, ext := splitPath(path)
-	err = db.Transaction(func(tx *gorm.DB) error {
-		t := now()
-		res := tx.Raw(`INSERT INTO files (library_id, folder, name, extension, size, mtime, path, identified,
-				identification_method, identification_error, identification_attempts, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, '', '', 0, ?, ?)
-			ON CONFLICT (path) DO UPDATE SET
-				library_id = excluded.library_id, size = excluded.size, mtime = excluded.mtime,
-				identified = FALSE, identification_method = '', identification_error = '', identification_note = '',
-				identification_attempts = 0, updated_at = excluded.updated_at
-			WHERE files.size <> excluded.size OR files.mtime <> excluded.mtime
-				OR files.library_id <> excluded.library_id
-			RETURNING *`,
-			libraryID, folder, name, ext, size, mtime.UnixMicro(), path, t, t).Scan(&file)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 { // unchanged: the conflict update did nothing
-			return tx.Where("path = ?", path).Take(&file).Error
-		}
-		changed = true
-		return unlinkApps(tx, []int64{file.ID})
-	})
+	rows, err := UpsertFiles(db, libraryID, []Seen{{Path: path, Size: size, Mtime: mtime}})
 	if err != nil {
-		return File{}, false, fmt.Errorf("recording file %s: %w", path, err)
+		return File{}, false, err
 	}
-	return file, changed, nil
+	if len(rows) == 0 {
+		return File{}, false, fmt.Errorf("recording file %s: %w", path, ErrNotFound)
+	}
+	return rows[0].File, rows[0].Changed, nil
 }
 
 // FileByID returns the file with id.

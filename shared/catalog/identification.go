@@ -13,65 +13,29 @@ import (
 
 // RecordIdentification records that the file holds apps, found by method,
 // with note telling what the user should know of it ("" for nothing: see
-// File.IdentificationNote). The apps become owned (created if new), the
-// file's previous apps are replaced, and each app's title gets a titles row
-// if it has none.
+// File.IdentificationNote); see RecordIdentifications. Invalid apps are an
+// error here.
 func RecordIdentification(db *gorm.DB, fileID int64, apps []AppRef, method, note string) error {
-	apps, err := normalizeApps(apps)
-	if err != nil {
+	if _, err := normalizeApps(apps); err != nil {
 		return fmt.Errorf("recording identification of file %d: %w", fileID, err)
 	}
-	err = db.Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec(`UPDATE files SET identified = TRUE, identification_method = ?, identification_error = '',
-			identification_note = ?, identification_attempts = identification_attempts + 1, updated_at = ? WHERE id = ?`,
-			method, note, now(), fileID)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrNotFound
-		}
-		old, err := deleteLinks(tx, []int64{fileID})
-		if err != nil {
-			return err
-		}
-		ids, err := upsertOwnedApps(tx, apps)
-		if err != nil {
-			return err
-		}
-		if err := linkApps(tx, fileID, ids, method); err != nil {
-			return err
-		}
-		// Apps the file held before and holds no more may have lost their owner.
-		old = slices.DeleteFunc(old, func(id int64) bool { return slices.Contains(ids, id) })
-		if err := refreshOwnership(tx, old); err != nil {
-			return err
-		}
-		return ensureTitles(tx, apps)
-	})
-	if err != nil {
-		return fmt.Errorf("recording identification of file %d: %w", fileID, err)
-	}
-	return nil
+	return recordOne(db, Identification{FileID: fileID, Apps: apps, Method: method, Note: note})
 }
 
 // RecordIdentificationFailure records a failed identification attempt with
 // its reason (e.g. "unidentifiable: no [app id] in file name"). The file holds
 // no apps until a later attempt succeeds.
 func RecordIdentificationFailure(db *gorm.DB, fileID int64, reason string) error {
-	err := db.Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec(`UPDATE files SET identified = FALSE, identification_method = '', identification_error = ?, identification_note = '',
-			identification_attempts = identification_attempts + 1, updated_at = ? WHERE id = ?`, reason, now(), fileID)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrNotFound
-		}
-		return unlinkApps(tx, []int64{fileID})
-	})
+	return recordOne(db, Identification{FileID: fileID, Error: reason})
+}
+
+func recordOne(db *gorm.DB, id Identification) error {
+	n, err := RecordIdentifications(db, []Identification{id})
 	if err != nil {
-		return fmt.Errorf("recording identification failure of file %d: %w", fileID, err)
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("recording identification of file %d: %w", id.FileID, ErrNotFound)
 	}
 	return nil
 }
@@ -119,33 +83,6 @@ func validateApp(a AppRef) error {
 	return nil
 }
 
-// upsertOwnedApps inserts or updates apps as owned in one statement and
-// returns their row ids.
-func upsertOwnedApps(tx *gorm.DB, apps []AppRef) ([]int64, error) {
-	values := make([]string, len(apps))
-	args := make([]any, 0, 4*len(apps))
-	for i, a := range apps {
-		values[i] = "(?, ?, ?, TRUE, ?)"
-		args = append(args, a.AppID, a.Version, a.Type, a.TitleID)
-	}
-	var ids []int64
-	err := tx.Raw(`INSERT INTO apps (app_id, version, type, owned, title_id) VALUES `+strings.Join(values, ", ")+`
-		ON CONFLICT (app_id, version) DO UPDATE SET type = excluded.type, title_id = excluded.title_id, owned = TRUE
-		RETURNING id`, args...).Scan(&ids).Error
-	return ids, err
-}
-
-func linkApps(tx *gorm.DB, fileID int64, appIDs []int64, method string) error {
-	values := make([]string, len(appIDs))
-	args := make([]any, 0, 3*len(appIDs))
-	for i, id := range appIDs {
-		values[i] = "(?, ?, ?)"
-		args = append(args, fileID, id, method)
-	}
-	return tx.Exec(`INSERT INTO file_apps (file_id, app_id, method) VALUES `+strings.Join(values, ", ")+`
-		ON CONFLICT DO NOTHING`, args...).Error
-}
-
 // deleteLinks removes the file_apps rows of the files and returns the app
 // row ids they pointed at.
 func deleteLinks(tx *gorm.DB, fileIDs []int64) ([]int64, error) {
@@ -169,20 +106,6 @@ func unlinkApps(tx *gorm.DB, fileIDs []int64) error {
 		return err
 	}
 	return refreshOwnership(tx, appIDs)
-}
-
-// ensureTitles creates a titles row for each app's title that has none.
-func ensureTitles(tx *gorm.DB, apps []AppRef) error {
-	var values []string
-	var args []any
-	for _, a := range apps {
-		if !slices.Contains(args, any(a.TitleID)) {
-			values = append(values, "(?)")
-			args = append(args, a.TitleID)
-		}
-	}
-	return tx.Exec(`INSERT INTO titles (title_id) VALUES `+strings.Join(values, ", ")+`
-		ON CONFLICT (title_id) DO NOTHING`, args...).Error
 }
 
 // NotedFile is an identified file with an identification note, and the

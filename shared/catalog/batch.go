@@ -1,0 +1,378 @@
+package catalog
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The library pipeline records files in batches (hundreds per task): each
+// function here costs a few statements per batch, not per file, because a
+// statement's fixed cost (GORM, and glebarez/go-sqlite preparing it anew)
+// is what bounds per-file work.
+
+// rowBatch bounds the rows of one multi-row statement: 250 rows of the 13
+// columns of files stay far below SQLite's and PostgreSQL's limits on bound
+// variables.
+const rowBatch = 250
+
+// Seen is a file as a scan or a file event found it on disk.
+type Seen struct {
+	Path  string
+	Size  int64
+	Mtime time.Time
+}
+
+// Upserted is a file UpsertFiles recorded: its row, and whether it was new
+// or changed (and so lost its identification and apps).
+type Upserted struct {
+	File
+	Changed bool
+}
+
+// UpsertFiles records files of one library as seen on disk, a few
+// statements per rowBatch files. A file that is new, or whose size,
+// modification time or library differs from its row, is (re)written with
+// its identification reset and its apps unlinked, since its content may be
+// different; an unchanged file's row is returned as it is. The result is in
+// the order of seen.
+func UpsertFiles(db *gorm.DB, libraryID int64, seen []Seen) ([]Upserted, error) {
+	out := make([]Upserted, 0, len(seen))
+	err := db.Transaction(func(tx *gorm.DB) error {
+		for start := 0; start < len(seen); start += rowBatch {
+			part, err := upsertFiles(tx, libraryID, seen[start:min(start+rowBatch, len(seen))])
+			if err != nil {
+				return err
+			}
+			out = append(out, part...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recording %d files: %w", len(seen), err)
+	}
+	return out, nil
+}
+
+func upsertFiles(tx *gorm.DB, libraryID int64, seen []Seen) ([]Upserted, error) {
+	t := now()
+	values := make([]string, 0, len(seen))
+	args := make([]any, 0, 9*len(seen))
+	paths := make([]string, 0, len(seen))
+	dup := make(map[string]bool, len(seen))
+	for _, s := range seen {
+		path := filepath.Clean(s.Path)
+		if dup[path] {
+			continue // one row per path: a statement may not update a row twice
+		}
+		dup[path] = true
+		paths = append(paths, path)
+		folder, name, ext := splitPath(path)
+		values = append(values, "(?, ?, ?, ?, ?, ?, ?, FALSE, '', '', 0, ?, ?)")
+		args = append(args, libraryID, folder, name, ext, s.Size, s.Mtime.UnixMicro(), path, t, t)
+	}
+	var changed []File
+	if err := tx.Raw(`INSERT INTO files (library_id, folder, name, extension, size, mtime, path, identified,
+			identification_method, identification_error, identification_attempts, created_at, updated_at)
+		VALUES `+strings.Join(values, ", ")+`
+		ON CONFLICT (path) DO UPDATE SET
+			library_id = excluded.library_id, size = excluded.size, mtime = excluded.mtime,
+			identified = FALSE, identification_method = '', identification_error = '', identification_note = '',
+			identification_attempts = 0, updated_at = excluded.updated_at
+		WHERE files.size <> excluded.size OR files.mtime <> excluded.mtime
+			OR files.library_id <> excluded.library_id
+		RETURNING *`, args...).Scan(&changed).Error; err != nil {
+		return nil, err
+	}
+	byPath := make(map[string]Upserted, len(paths))
+	ids := make([]int64, len(changed))
+	for i, f := range changed {
+		byPath[f.Path] = Upserted{File: f, Changed: true}
+		ids[i] = f.ID
+	}
+	if err := unlinkApps(tx, ids); err != nil {
+		return nil, err
+	}
+	if len(changed) < len(paths) { // the unchanged ones: the conflict update skipped them
+		var unchanged []string
+		for _, p := range paths {
+			if _, ok := byPath[p]; !ok {
+				unchanged = append(unchanged, p)
+			}
+		}
+		rows, err := FilesByPaths(tx, unchanged)
+		if err != nil {
+			return nil, err
+		}
+		for p, f := range rows {
+			byPath[p] = Upserted{File: f}
+		}
+	}
+	out := make([]Upserted, 0, len(seen))
+	for _, s := range seen {
+		if u, ok := byPath[filepath.Clean(s.Path)]; ok {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// FilesByPaths returns the rows of those paths the catalog holds, by path.
+func FilesByPaths(db *gorm.DB, paths []string) (map[string]File, error) {
+	out := make(map[string]File, len(paths))
+	for start := 0; start < len(paths); start += chunkSize {
+		part := paths[start:min(start+chunkSize, len(paths))]
+		clean := make([]string, len(part))
+		for i, p := range part {
+			clean[i] = filepath.Clean(p)
+		}
+		var files []File
+		if err := db.Where("path IN ?", clean).Find(&files).Error; err != nil {
+			return nil, fmt.Errorf("reading %d files by path: %w", len(paths), err)
+		}
+		for _, f := range files {
+			out[f.Path] = f
+		}
+	}
+	return out, nil
+}
+
+// FilesByIDs returns the rows of those ids the catalog holds, by id.
+func FilesByIDs(db *gorm.DB, ids []int64) ([]File, error) {
+	var out []File
+	err := chunks(ids, func(part []int64) error {
+		var files []File
+		if err := db.Where("id IN ?", part).Order("id").Find(&files).Error; err != nil {
+			return err
+		}
+		out = append(out, files...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading %d files by id: %w", len(ids), err)
+	}
+	return out, nil
+}
+
+// Identification is what identifying one file found: the apps it holds and
+// how they were found, or, when Error is set, why none could be.
+type Identification struct {
+	FileID int64
+	Apps   []AppRef
+	// Method is how the apps were found (e.g. identify.MethodCNMT); each
+	// app's file_apps row records it.
+	Method string
+	// Note is what the user should know of an identified file (see
+	// File.IdentificationNote).
+	Note string
+	// Error is why the file could not be identified ("" when it was). The
+	// file is recorded as unidentified with this reason.
+	Error string
+}
+
+// RecordIdentifications records the outcome of identifying each file, a few
+// statements per batch: the files found to hold apps have those apps
+// (owned, created if new) in place of their previous ones, and a titles row
+// for each app's title; the others are recorded as unidentified with their
+// reason, and so is a file whose apps are not valid (with why), so that one
+// bad file never fails the batch. Each file's attempts count one more.
+// Files no longer in the catalog are skipped: it returns how many were
+// recorded.
+func RecordIdentifications(db *gorm.DB, ids []Identification) (int, error) {
+	ids = slices.Clone(ids)
+	for i := range ids {
+		if ids[i].Error != "" {
+			continue
+		}
+		apps, err := normalizeApps(ids[i].Apps)
+		if err != nil {
+			ids[i].Error = "invalid identification: " + err.Error()
+			continue
+		}
+		ids[i].Apps = apps
+	}
+	recorded := 0
+	err := db.Transaction(func(tx *gorm.DB) error {
+		for start := 0; start < len(ids); start += rowBatch {
+			n, err := recordIdentifications(tx, ids[start:min(start+rowBatch, len(ids))])
+			if err != nil {
+				return err
+			}
+			recorded += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("recording the identification of %d files: %w", len(ids), err)
+	}
+	return recorded, nil
+}
+
+// outcome is what an identification writes to its file's row; files with
+// the same outcome are updated by one statement.
+type outcome struct {
+	identified          bool
+	method, note, error string
+}
+
+func recordIdentifications(tx *gorm.DB, ids []Identification) (int, error) {
+	fileIDs := make([]int64, len(ids))
+	groups := map[outcome][]int64{}
+	var order []outcome
+	for i, id := range ids {
+		fileIDs[i] = id.FileID
+		o := outcome{identified: id.Error == "", method: id.Method, note: id.Note, error: id.Error}
+		if !o.identified {
+			o.method, o.note = "", ""
+		}
+		if _, ok := groups[o]; !ok {
+			order = append(order, o)
+		}
+		groups[o] = append(groups[o], id.FileID)
+	}
+	old, err := deleteLinks(tx, fileIDs)
+	if err != nil {
+		return 0, err
+	}
+	present := map[int64]bool{}
+	t := now()
+	for _, o := range order {
+		var updated []int64
+		if err := tx.Raw(`UPDATE files SET identified = ?, identification_method = ?, identification_error = ?,
+			identification_note = ?, identification_attempts = identification_attempts + 1, updated_at = ?
+			WHERE id IN ? RETURNING id`,
+			o.identified, o.method, o.error, o.note, t, groups[o]).Scan(&updated).Error; err != nil {
+			return 0, err
+		}
+		for _, id := range updated {
+			present[id] = true
+		}
+	}
+	var apps []AppRef
+	for _, id := range ids {
+		if id.Error == "" && present[id.FileID] {
+			apps = append(apps, id.Apps...)
+		}
+	}
+	rows, err := upsertOwnedApps(tx, apps)
+	if err != nil {
+		return 0, err
+	}
+	var links []link
+	held := map[int64]bool{}
+	for _, id := range ids {
+		if id.Error != "" || !present[id.FileID] {
+			continue
+		}
+		for _, a := range id.Apps {
+			row := rows[rowKey{a.AppID, a.Version}]
+			links = append(links, link{fileID: id.FileID, appRowID: row, method: id.Method})
+			held[row] = true
+		}
+	}
+	if err := linkApps(tx, links); err != nil {
+		return 0, err
+	}
+	// Apps the files held before and hold no more may have lost their owner.
+	old = slices.DeleteFunc(old, func(id int64) bool { return held[id] })
+	if err := refreshOwnership(tx, old); err != nil {
+		return 0, err
+	}
+	return len(present), ensureTitles(tx, apps)
+}
+
+// rowKey names an app row by its unique columns.
+type rowKey struct {
+	appID   string
+	version int
+}
+
+// upsertOwnedApps inserts or updates apps as owned, one statement per
+// rowBatch apps, and returns their row ids.
+func upsertOwnedApps(tx *gorm.DB, apps []AppRef) (map[rowKey]int64, error) {
+	out := map[rowKey]int64{}
+	var unique []AppRef
+	for _, a := range apps {
+		if _, ok := out[rowKey{a.AppID, a.Version}]; !ok {
+			out[rowKey{a.AppID, a.Version}] = 0
+			unique = append(unique, a)
+		}
+	}
+	for start := 0; start < len(unique); start += rowBatch {
+		part := unique[start:min(start+rowBatch, len(unique))]
+		values := make([]string, len(part))
+		args := make([]any, 0, 4*len(part))
+		for i, a := range part {
+			values[i] = "(?, ?, ?, TRUE, ?)"
+			args = append(args, a.AppID, a.Version, a.Type, a.TitleID)
+		}
+		var rows []App
+		if err := tx.Raw(`INSERT INTO apps (app_id, version, type, owned, title_id) VALUES `+strings.Join(values, ", ")+`
+			ON CONFLICT (app_id, version) DO UPDATE SET type = excluded.type, title_id = excluded.title_id, owned = TRUE
+			RETURNING *`, args...).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[rowKey{r.AppID, r.Version}] = r.ID
+		}
+	}
+	for k, id := range out {
+		if id == 0 {
+			return nil, fmt.Errorf("app %s v%d: %w after its upsert", k.appID, k.version, ErrNotFound)
+		}
+	}
+	return out, nil
+}
+
+// link is a file_apps row: a file holds an app, found by method.
+type link struct {
+	fileID, appRowID int64
+	method           string
+}
+
+// linkApps inserts file_apps rows.
+func linkApps(tx *gorm.DB, links []link) error {
+	for start := 0; start < len(links); start += chunkSize {
+		part := links[start:min(start+chunkSize, len(links))]
+		values := make([]string, len(part))
+		args := make([]any, 0, 3*len(part))
+		for i, l := range part {
+			values[i] = "(?, ?, ?)"
+			args = append(args, l.fileID, l.appRowID, l.method)
+		}
+		if err := tx.Exec(`INSERT INTO file_apps (file_id, app_id, method) VALUES `+strings.Join(values, ", ")+`
+			ON CONFLICT DO NOTHING`, args...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureTitles creates a titles row for each app's title that has none.
+func ensureTitles(tx *gorm.DB, apps []AppRef) error {
+	var titleIDs []string
+	seen := map[string]bool{}
+	for _, a := range apps {
+		if !seen[a.TitleID] {
+			seen[a.TitleID] = true
+			titleIDs = append(titleIDs, a.TitleID)
+		}
+	}
+	for start := 0; start < len(titleIDs); start += chunkSize {
+		part := titleIDs[start:min(start+chunkSize, len(titleIDs))]
+		values := make([]string, len(part))
+		args := make([]any, len(part))
+		for i, id := range part {
+			values[i], args[i] = "(?)", id
+		}
+		if err := tx.Exec(`INSERT INTO titles (title_id) VALUES `+strings.Join(values, ", ")+`
+			ON CONFLICT (title_id) DO NOTHING`, args...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
