@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -25,6 +26,14 @@ type Seen struct {
 	Path  string
 	Size  int64
 	Mtime time.Time
+}
+
+// File is the row s would have in the library (without an id).
+func (s Seen) File(libraryID int64) File {
+	path := filepath.Clean(s.Path)
+	folder, name, ext := splitPath(path)
+	return File{LibraryID: libraryID, Folder: folder, Name: name, Extension: ext, Size: s.Size,
+		Mtime: s.Mtime.UnixMicro(), Path: path}
 }
 
 // Upserted is a file UpsertFiles recorded: its row, and whether it was new
@@ -373,6 +382,74 @@ func ensureTitles(tx *gorm.DB, apps []AppRef) error {
 			ON CONFLICT (title_id) DO NOTHING`, args...).Error; err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// AppsOfFiles maps each of the files that holds apps to them, by app id and
+// version.
+func AppsOfFiles(db *gorm.DB, fileIDs []int64) (map[int64][]App, error) {
+	out := map[int64][]App{}
+	err := chunks(fileIDs, func(part []int64) error {
+		var rows []struct {
+			FileID int64
+			App
+		}
+		if err := db.Raw(`SELECT fa.file_id, a.id, a.app_id, a.version, a.type, a.owned, a.title_id
+			FROM file_apps fa JOIN apps a ON a.id = fa.app_id WHERE fa.file_id IN ?
+			ORDER BY fa.file_id, a.app_id, a.version`, part).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			out[r.FileID] = append(out[r.FileID], r.App)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the apps of %d files: %w", len(fileIDs), err)
+	}
+	return out, nil
+}
+
+// Move is a file the organizer moved: its row is to point at Path.
+type Move struct {
+	FileID int64
+	Path   string
+}
+
+// RecordMoves points each moved file's row at its new path, in one
+// transaction; see RecordMove.
+func RecordMoves(db *gorm.DB, moves []Move) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	err := db.Transaction(func(tx *gorm.DB) error {
+		paths := make([]string, len(moves))
+		for i, m := range moves {
+			paths[i] = m.Path
+		}
+		others, err := FilesByPaths(tx, paths)
+		if err != nil {
+			return err
+		}
+		var stale []int64
+		for _, m := range moves {
+			if o, ok := others[filepath.Clean(m.Path)]; ok && o.ID != m.FileID {
+				stale = append(stale, o.ID)
+			}
+		}
+		if _, err := DeleteFiles(tx, stale); err != nil {
+			return err
+		}
+		for _, m := range moves {
+			if _, err := MoveFile(tx, m.FileID, m.Path); err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("recording %d moves: %w", len(moves), err)
 	}
 	return nil
 }

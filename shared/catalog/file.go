@@ -200,16 +200,5 @@ func UnidentifiedByPath(db *gorm.DB) ([]Unidentified, error) {
 // row another task created for path meanwhile (a scan or file event that saw
 // the moved file) describes the same file and goes.
 func RecordMove(db *gorm.DB, fileID int64, path string) error {
-	return db.Transaction(func(tx *gorm.DB) error {
-		other, err := FileByPath(tx, path)
-		if err == nil && other.ID != fileID {
-			if err := DeleteFile(tx, other.ID); err != nil {
-				return err
-			}
-		} else if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		_, err = MoveFile(tx, fileID, path)
-		return err
-	})
+	return RecordMoves(db, []Move{{FileID: fileID, Path: path}})
 }

@@ -9,9 +9,10 @@ package pipeline
 const (
 	UpdateTitleDB          = "update_titledb"
 	ScanLibrary            = "scan_library"
-	AddFile                = "add_file"
+	AddFiles               = "add_files"
 	IdentifyLibrary        = "identify_library"
 	IdentifyFile           = "identify_file"
+	IdentifyFiles          = "identify_files"
 	AddMissingApps         = "add_missing_apps"
 	AddMissingAppsForTitle = "add_missing_apps_for_title"
 	RemoveMissingFiles     = "remove_missing_files"
@@ -19,6 +20,7 @@ const (
 	UpdateTitlesForTitle   = "update_titles_for_title"
 	OrganizeLibrary        = "organize_library"
 	OrganizeFile           = "organize_file"
+	OrganizeFiles          = "organize_files"
 	RemoveOutdatedUpdates  = "remove_outdated_updates"
 	RemoveLibrary          = "remove_library"
 	HandleFileAdded        = "handle_file_added"
@@ -48,13 +50,14 @@ type ScanLibraryArgs struct {
 
 func (ScanLibraryArgs) Kind() string { return ScanLibrary }
 
-// AddFileArgs name a file of a scan to record.
-type AddFileArgs struct {
-	LibraryPath string `json:"library_path"`
-	Filepath    string `json:"filepath"`
+// AddFilesArgs name a batch of a scan's files (at most fileBatch) to record
+// and identify.
+type AddFilesArgs struct {
+	LibraryPath string   `json:"library_path"`
+	Filepaths   []string `json:"filepaths"`
 }
 
-func (AddFileArgs) Kind() string { return AddFile }
+func (AddFilesArgs) Kind() string { return AddFiles }
 
 // IdentifyLibraryArgs name one library folder, or none for all of them.
 type IdentifyLibraryArgs struct {
@@ -69,6 +72,13 @@ type IdentifyFileArgs struct {
 }
 
 func (IdentifyFileArgs) Kind() string { return IdentifyFile }
+
+// IdentifyFilesArgs name a batch of catalog files to identify.
+type IdentifyFilesArgs struct {
+	FileIDs []int64 `json:"file_ids"`
+}
+
+func (IdentifyFilesArgs) Kind() string { return IdentifyFiles }
 
 // AddMissingAppsArgs name the library whose chain goes on afterwards, or
 // none (then update_titles follows).
@@ -117,6 +127,13 @@ type OrganizeFileArgs struct {
 }
 
 func (OrganizeFileArgs) Kind() string { return OrganizeFile }
+
+// OrganizeFilesArgs name a batch of catalog files to move into place.
+type OrganizeFilesArgs struct {
+	FileIDs []int64 `json:"file_ids"`
+}
+
+func (OrganizeFilesArgs) Kind() string { return OrganizeFiles }
 
 // RemoveOutdatedUpdatesArgs: remove_outdated_updates looks at every library.
 type RemoveOutdatedUpdatesArgs struct{}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -27,18 +28,26 @@ func TestTasksOnlyTouchConfiguredLibraryFolders(t *testing.T) {
 	for _, args := range []queue.Args{
 		ScanLibraryArgs{LibraryPath: outside},
 		ScanLibraryArgs{LibraryPath: b.lib + "/.."},
-		AddFileArgs{LibraryPath: outside, Filepath: game},
+		AddFilesArgs{LibraryPath: outside, Filepaths: []string{game}},
 		HandleFileAddedArgs{LibraryPath: outside, Filepath: game},
 		HandleFileMovedArgs{LibraryPath: outside, Src: game, Dest: game + ".moved"},
 		HandleFileDeletedArgs{LibraryPath: outside, Filepath: game},
 		OrganizeLibraryArgs{LibraryPath: outside},
 		IdentifyLibraryArgs{LibraryPath: outside},
-		AddFileArgs{LibraryPath: b.lib, Filepath: game},
 		HandleFileAddedArgs{LibraryPath: b.lib, Filepath: climb},
 	} {
 		task := b.run(t, args)
 		require.Equal(t, queue.StatusFailed, task.Status, "%s %+v", args.Kind(), args)
 		require.Equal(t, 1, task.Attempts, "%s %+v: refused for good, not retried", args.Kind(), args)
+	}
+	// A batch of a configured library skips the paths outside it (one bad path does not fail
+	// the others) and records nothing of them.
+	for _, p := range []string{game, climb} {
+		task := b.run(t, AddFilesArgs{LibraryPath: b.lib, Filepaths: []string{p}})
+		require.Equal(t, queue.StatusCompleted, task.Status, task.Error)
+		var res BatchResult
+		require.NoError(t, json.Unmarshal(task.Result, &res))
+		require.Equal(t, BatchResult{Files: 1, Skipped: 1}, res, p)
 	}
 	_, err = os.Stat(game)
 	require.NoError(t, err, "the file outside is where it was")

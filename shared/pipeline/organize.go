@@ -64,48 +64,93 @@ func destination(s settings.Settings, tdb *titledb.DB, root string, file catalog
 	return dest, true, nil
 }
 
-// organizeFile moves one identified file to its template path. It is
-// idempotent: a file already there stays; a file a previous attempt moved
-// before dying gets its row updated.
+// organizeFile moves one identified file to its template path (a file
+// identified outside a chain); see organizeFiles.
 func (t *tasks) organizeFile(ctx context.Context, job *queue.Job, a OrganizeFileArgs) error {
+	_, err := t.organize(ctx, job, []int64{a.FileID})
+	return err
+}
+
+// organizeFiles moves a batch of identified files to their template paths
+// and records where they went in one transaction.
+func (t *tasks) organizeFiles(ctx context.Context, job *queue.Job, a OrganizeFilesArgs) error {
+	res, err := t.organize(ctx, job, a.FileIDs)
+	if err != nil {
+		return err
+	}
+	return job.SetResult(res)
+}
+
+// organize moves the identified files among fileIDs that are not where their
+// template puts them. It is idempotent: a file already there stays; a file a
+// previous attempt moved before dying is found through the journal and gets
+// its row updated. Files unknown to the title database stay where they are.
+// A file that cannot be moved does not stop the others; its error fails the
+// task once the others' moves are recorded, so that the batch is retried.
+func (t *tasks) organize(ctx context.Context, job *queue.Job, fileIDs []int64) (BatchResult, error) {
+	res := BatchResult{Files: len(fileIDs)}
 	s := t.settings()
 	if !s.Library.Management.Organizer.Enabled {
-		job.Log.Info("organizer disabled; file left where it is", "file_id", a.FileID)
-		return nil
+		job.Log.Info("organizer disabled; files left where they are", "files", len(fileIDs))
+		res.Skipped = res.Files
+		return res, nil
 	}
-	file, err := catalog.FileByID(t.db(ctx), a.FileID)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return nil
-	}
+	db := t.db(ctx)
+	files, err := catalog.FilesByIDs(db, fileIDs)
 	if err != nil {
-		return err
+		return res, err
 	}
-	if !file.Identified {
-		job.Log.Info("file not identified; left where it is", "path", file.Path)
-		return nil
-	}
-	apps, err := catalog.AppsOfFile(t.db(ctx), file.ID)
+	apps, err := catalog.AppsOfFiles(db, fileIDs)
 	if err != nil {
-		return err
-	}
-	lib, err := catalog.LibraryByID(t.db(ctx), file.LibraryID)
-	if err != nil {
-		return err
+		return res, err
 	}
 	tdb, release, err := t.titles(ctx, job)
 	if err != nil {
-		return err
+		return res, err
 	}
-	dest, ok, err := destination(s, tdb, lib.Path, file, apps)
-	release()
-	if err != nil {
-		return err
+	defer release()
+	libs := map[int64]catalog.Library{}
+	var moves []catalog.Move
+	var failed []error
+	for i, file := range files {
+		if err := job.Progress(ctx, float64(100*i)/float64(len(files))); err != nil {
+			return res, err
+		}
+		lib, ok := libs[file.LibraryID]
+		if !ok {
+			if lib, err = catalog.LibraryByID(db, file.LibraryID); err != nil {
+				return res, err
+			}
+			libs[file.LibraryID] = lib
+		}
+		if !file.Identified {
+			job.Log.Info("file not identified; left where it is", "path", file.Path)
+			continue
+		}
+		dest, ok, err := destination(s, tdb, lib.Path, file, apps[file.ID])
+		if err != nil {
+			return res, err
+		}
+		if !ok {
+			job.Log.Info("title unknown to the title database; file left where it is", "path", file.Path)
+			continue
+		}
+		path, err := t.place(ctx, job, file, dest)
+		if err != nil {
+			job.Log.Warn("file not organized", "path", file.Path, "err", err)
+			failed = append(failed, err)
+			continue
+		}
+		if path != "" {
+			moves = append(moves, catalog.Move{FileID: file.ID, Path: path})
+		}
 	}
-	if !ok {
-		job.Log.Info("title unknown to the title database; file left where it is", "path", file.Path)
-		return nil
+	if err := catalog.RecordMoves(db, moves); err != nil {
+		return res, err
 	}
-	return t.place(ctx, job, file, dest)
+	res.Moved = len(moves)
+	res.Skipped = res.Files - res.Moved - len(failed)
+	return res, errors.Join(failed...)
 }
 
 // placeMessages log how a file reached its place.
@@ -115,37 +160,35 @@ var placeMessages = map[organize.Outcome]string{
 	organize.FinishedCopy: "completed an interrupted move",
 }
 
-// place moves file to dest (or a free variant of it) and records where it
-// went. organize.Place journals the move first, so that the watcher, in
-// whatever process, does not take it for a user's change, and so that a
-// retry after a crash finds or finishes it.
-func (t *tasks) place(ctx context.Context, job *queue.Job, file catalog.File, dest string) error {
-	db := t.db(ctx)
-	placed, err := organize.Place(catalog.MoveJournal{DB: db, TTL: IgnoreTTL},
+// place moves file to dest (or a free variant of it) and returns where it
+// went, for the caller to record ("" when nothing is to be recorded).
+// organize.Place journals the move first, so that the watcher, in whatever
+// process, does not take it for a user's change, and so that a retry after
+// a crash (before the row is updated) finds or finishes it.
+func (t *tasks) place(ctx context.Context, job *queue.Job, file catalog.File, dest string) (string, error) {
+	placed, err := organize.Place(catalog.MoveJournal{DB: t.db(ctx), TTL: IgnoreTTL},
 		organize.File{Path: file.Path, Size: file.Size, Mtime: file.ModTime()}, dest)
 	if err != nil {
-		return fmt.Errorf("organizing file %d: %w", file.ID, err)
+		return "", fmt.Errorf("organizing file %d: %w", file.ID, err)
 	}
 	switch placed.Outcome {
 	case organize.AlreadyInPlace:
-		return nil
+		return "", nil
 	case organize.Gone:
 		job.Log.Warn("file to organize is gone; a scan will forget it", "path", file.Path)
-		return nil
+		return "", nil
 	case organize.Moved:
 		if afterMove != nil {
 			afterMove(file.Path, placed.Path)
 		}
 	}
-	if err := catalog.RecordMove(db, file.ID, placed.Path); err != nil {
-		return err
-	}
 	job.Log.Info(placeMessages[placed.Outcome], "src", file.Path, "dest", placed.Path, "file_id", file.ID)
-	return nil
+	return placed.Path, nil
 }
 
-// organizeLibrary creates an organize_file child for each identified file
-// (of one library, or of all) that is not where its template puts it.
+// organizeLibrary hands the identified files (of one library, or of all)
+// that are not where their template puts them to organize_files children,
+// fileBatch files each.
 func (t *tasks) organizeLibrary(ctx context.Context, job *queue.Job, a OrganizeLibraryArgs) error {
 	s := t.settings()
 	if !s.Library.Management.Organizer.Enabled {
@@ -171,23 +214,21 @@ func (t *tasks) organizeLibrary(ctx context.Context, job *queue.Job, a OrganizeL
 		if err != nil {
 			return err
 		}
-		var children []queue.Params
+		var toMove []int64
 		for _, f := range files {
 			dest, ok, err := destination(s, tdb, lib.Path, f, apps[f.ID])
 			if err != nil {
 				return err
 			}
 			if ok && !organize.InPlace(f.Path, dest) {
-				children = append(children, queue.NewParams(OrganizeFileArgs{FileID: f.ID}))
+				toMove = append(toMove, f.ID)
 			}
 		}
-		for start := 0; start < len(children); start += spawnBatch {
-			if err := job.Spawn(ctx, children[start:min(start+spawnBatch, len(children))]...); err != nil {
-				return err
-			}
+		if err := spawnFileBatches(ctx, job, toMove, func(part []int64) queue.Args { return OrganizeFilesArgs{FileIDs: part} }); err != nil {
+			return err
 		}
-		total += len(children)
-		job.Log.Info("organizing library", "library", lib.Path, "files", len(files), "to_move", len(children))
+		total += len(toMove)
+		job.Log.Info("organizing library", "library", lib.Path, "files", len(files), "to_move", len(toMove))
 	}
 	return job.SetResult(OrganizeLibraryResult{ToMove: total})
 }

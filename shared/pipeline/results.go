@@ -13,9 +13,26 @@ type UpdateTitleDBResult struct {
 // ScanLibraryResult is scan_library's result.
 type ScanLibraryResult struct {
 	// Files is how many game files the folder holds; Added how many were new
-	// or changed and so got an add_file child.
+	// or changed (or never identified) and so went to an add_files child.
 	Files int `json:"files"`
 	Added int `json:"added"`
+}
+
+// BatchResult is the result of add_files, identify_files and organize_files:
+// what became of the batch's files.
+type BatchResult struct {
+	// Files is how many files the batch named.
+	Files int `json:"files"`
+	// Identified and Unidentified count the files identified now and those
+	// recorded as unidentified (with their reason) by add_files and
+	// identify_files.
+	Identified   int `json:"identified,omitempty"`
+	Unidentified int `json:"unidentified,omitempty"`
+	// Moved counts the files organize_files put in place.
+	Moved int `json:"moved,omitempty"`
+	// Skipped counts the files left alone: gone, not game files, outside the
+	// library, unchanged and identified already.
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // FilesResult is identify_library's result: how many files it identifies.
@@ -31,7 +48,7 @@ type RemovedResult struct {
 
 // OrganizeLibraryResult is organize_library's result.
 type OrganizeLibraryResult struct {
-	// ToMove is how many files got an organize_file child.
+	// ToMove is how many files went to an organize_files child.
 	ToMove int `json:"to_move"`
 }
 

@@ -11,14 +11,23 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/settings"
 )
 
-// spawnBatch bounds the children created per write transaction, so a scan
-// of a huge library does not hold the database's write lock for long.
+// fileBatch is how many files one add_files, identify_files or
+// organize_files child handles: large enough that a file costs a fraction of
+// a statement, small enough that a library of a few thousand files still
+// spreads over every slot of every worker process, and that a retried batch
+// repeats little.
+const fileBatch = 250
+
+// spawnBatch bounds the children created per write transaction, so a fan-out
+// over a huge library does not hold the database's write lock for long.
 const spawnBatch = 500
 
 // library returns the catalog row of the library folder p (made absolute).
@@ -70,10 +79,11 @@ func containsLibrary(paths []string, root string) bool {
 	return false
 }
 
-// scanLibrary walks a library folder and creates an add_file child for each
-// game file that is new, changed (size or modification time) or never
-// identified; the scan completes when they (and the identifications they
-// spawn) have all finished, and then scan_library_done runs.
+// scanLibrary walks a library folder and hands the game files that are new,
+// changed (size or modification time) or never identified to add_files
+// children, fileBatch files each, spawned as the walk goes so workers start
+// on them at once; unchanged files cost no task. The scan completes when
+// the children have all finished, and then scan_library_done runs.
 func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job, a ScanLibraryArgs) error {
 	lib, err := t.library(ctx, a.LibraryPath)
 	if err != nil {
@@ -92,14 +102,17 @@ func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job, a ScanLibraryAr
 	for _, f := range known {
 		byPath[f.Path] = f
 	}
-	var batch []queue.Params
-	seen, spawned := 0, 0
+	var batch []string
+	seen, added := 0, 0
 	flush := func() error {
-		if err := job.Spawn(ctx, batch...); err != nil {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := job.Spawn(ctx, queue.NewParams(AddFilesArgs{LibraryPath: lib.Path, Filepaths: batch})); err != nil {
 			return err
 		}
-		spawned += len(batch)
-		batch = batch[:0]
+		added += len(batch)
+		batch = nil
 		return nil
 	}
 	err = filepath.WalkDir(lib.Path, func(path string, d fs.DirEntry, err error) error {
@@ -121,12 +134,11 @@ func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job, a ScanLibraryAr
 			return nil // gone since the folder was read
 		}
 		seen++
-		if f, ok := byPath[path]; ok && f.Size == info.Size() && f.Mtime == info.ModTime().UnixMicro() &&
-			(f.Identified || f.IdentificationAttempts > 0) {
+		if f, ok := byPath[path]; ok && !needsRecording(f, info.Size(), info.ModTime()) {
 			return nil
 		}
-		batch = append(batch, queue.NewParams(AddFileArgs{LibraryPath: lib.Path, Filepath: path}))
-		if len(batch) >= spawnBatch {
+		batch = append(batch, path)
+		if len(batch) >= fileBatch {
 			return flush()
 		}
 		return nil
@@ -137,8 +149,17 @@ func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job, a ScanLibraryAr
 	if err := flush(); err != nil {
 		return err
 	}
-	job.Log.Info("library scanned", "library", lib.Path, "files", seen, "to_add", spawned)
-	return job.SetResult(ScanLibraryResult{Files: seen, Added: spawned})
+	job.Log.Info("library scanned", "library", lib.Path, "files", seen, "to_add", added)
+	return job.SetResult(ScanLibraryResult{Files: seen, Added: added})
+}
+
+// needsRecording reports whether a file whose row is f, now found with
+// info, is to be recorded and identified: it changed, or was never tried.
+// A file whose identification failed is tried again only once it changes
+// (or by identify_library).
+func needsRecording(f catalog.File, size int64, mtime time.Time) bool {
+	changed := f.Size != size || f.Mtime != mtime.UnixMicro()
+	return changed || (!f.Identified && f.IdentificationAttempts == 0)
 }
 
 // scanLibraryDone runs once a scan's files are all recorded and identified:
@@ -156,53 +177,126 @@ func (t *tasks) scanLibraryDone(ctx context.Context, job *queue.Job, c queue.Con
 	return follow(ctx, job, AddMissingAppsArgs{LibraryPath: lib.Path})
 }
 
-// addFile records one file in the catalog and has it identified when it is
-// new or changed (or was never identified).
-func (t *tasks) addFile(ctx context.Context, job *queue.Job, a AddFileArgs) error {
+// addFiles records a batch of a scan's files in the catalog and identifies
+// those new, changed or never identified. A file that is gone, is not a game
+// file or lies outside the library is skipped, one that cannot be
+// identified is recorded with the reason: neither fails the batch.
+func (t *tasks) addFiles(ctx context.Context, job *queue.Job, a AddFilesArgs) error {
 	lib, err := t.library(ctx, a.LibraryPath)
 	if err != nil {
 		return err
 	}
-	path, err := insideLibrary(lib.Path, a.Filepath)
+	res := BatchResult{Files: len(a.Filepaths)}
+	var seen []catalog.Seen
+	for _, p := range a.Filepaths {
+		path, err := insideLibrary(lib.Path, p)
+		if err != nil {
+			job.Log.Warn("file of the batch skipped", "path", p, "err", err)
+			continue
+		}
+		info, err := os.Stat(path)
+		if err != nil || !info.Mode().IsRegular() || !organize.IsGameFile(path) {
+			job.Log.Debug("file gone or not a game file; skipped", "path", path)
+			continue
+		}
+		seen = append(seen, catalog.Seen{Path: path, Size: info.Size(), Mtime: info.ModTime()})
+	}
+	ids, err := t.recordFiles(ctx, job, lib, seen)
 	if err != nil {
 		return err
 	}
-	if !organize.IsGameFile(path) {
-		job.Log.Debug("not a game file", "path", path)
-		return nil
-	}
-	info, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		job.Log.Info("file gone before it was recorded", "path", path)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if !info.Mode().IsRegular() {
-		return nil
-	}
-	return t.record(ctx, job, lib, path, info)
+	res.count(ids)
+	res.Skipped = res.Files - res.Identified - res.Unidentified
+	return job.SetResult(res)
 }
 
-// record upserts the file at path and has it identified when it is new or
-// changed or was never tried: as a child inside a scan's fan-out (so the scan
-// waits for it), as a task of its own otherwise.
+// count adds identifications to the result.
+func (r *BatchResult) count(ids []catalog.Identification) {
+	for _, id := range ids {
+		if id.Error == "" {
+			r.Identified++
+		} else {
+			r.Unidentified++
+		}
+	}
+}
+
+// recordFiles records files of lib found on disk and identifies those that
+// are new, changed or never tried, with one catalog read before and one
+// transaction after (the files are read, for identification, outside any
+// transaction). It returns the identifications it recorded.
+func (t *tasks) recordFiles(ctx context.Context, job *queue.Job, lib catalog.Library, seen []catalog.Seen) ([]catalog.Identification, error) {
+	paths := make([]string, len(seen))
+	for i, s := range seen {
+		paths[i] = s.Path
+	}
+	known, err := catalog.FilesByPaths(t.db(ctx), paths)
+	if err != nil {
+		return nil, err
+	}
+	var todo []catalog.Seen
+	var files []catalog.File
+	for _, s := range seen {
+		f, ok := known[s.Path]
+		if ok && !needsRecording(f, s.Size, s.Mtime) {
+			continue
+		}
+		todo = append(todo, s)
+		files = append(files, s.File(lib.ID))
+	}
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	found, err := t.identifyAll(ctx, job, files)
+	if err != nil {
+		return nil, err
+	}
+	var ids []catalog.Identification
+	err = t.db(ctx).Transaction(func(tx *gorm.DB) error {
+		rows, err := catalog.UpsertFiles(tx, lib.ID, todo)
+		if err != nil {
+			return err
+		}
+		byPath := make(map[string]int64, len(rows))
+		for _, r := range rows {
+			byPath[r.Path] = r.ID
+		}
+		ids = ids[:0]
+		for i, f := range files {
+			if id, ok := byPath[f.Path]; ok {
+				found[i].FileID = id
+				ids = append(ids, found[i])
+			}
+		}
+		_, err = catalog.RecordIdentifications(tx, ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	job.Log.Debug("files recorded", "library", lib.Path, "files", len(ids))
+	return ids, nil
+}
+
+// record records and identifies one file a file event found, and enqueues
+// its follow-ups (the missing apps of its titles, its move when the
+// organizer is on).
 func (t *tasks) record(ctx context.Context, job *queue.Job, lib catalog.Library, path string, info fs.FileInfo) error {
-	file, changed, err := catalog.UpsertFile(t.db(ctx), lib.ID, path, info.Size(), info.ModTime())
+	ids, err := t.recordFiles(ctx, job, lib, []catalog.Seen{{Path: path, Size: info.Size(), Mtime: info.ModTime()}})
 	if err != nil {
 		return err
 	}
-	if !changed && (file.Identified || file.IdentificationAttempts > 0) {
-		return nil
+	for _, id := range ids {
+		if id.Error != "" {
+			job.Log.Info("file not identifiable", "path", path, "reason", id.Error)
+			continue
+		}
+		job.Log.Info("file recorded and identified", "path", path, "file_id", id.FileID)
+		if err := t.followUp(ctx, job, id.FileID, id.Apps); err != nil {
+			return err
+		}
 	}
-	identify := IdentifyFileArgs{FileID: file.ID}
-	if inFanOut(job) {
-		job.Log.Debug("file recorded", "path", path, "file_id", file.ID, "changed", changed)
-		return job.Spawn(ctx, queue.NewParams(identify))
-	}
-	job.Log.Info("file recorded; identifying it", "path", path, "file_id", file.ID)
-	return enqueue(ctx, job, identify)
+	return nil
 }
 
 // insideLibrary returns p cleaned and absolute, or a permanent error when it
