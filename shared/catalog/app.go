@@ -2,13 +2,9 @@ package catalog
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"gorm.io/gorm"
-
-	"github.com/shelfhq/shelf/shared/identify"
 )
 
 // UpsertApp creates the app if it is new (not owned) or updates its type and
@@ -29,51 +25,10 @@ func UpsertApp(db *gorm.DB, a AppRef) (App, error) {
 }
 
 // EnsureMissingApps adds not-owned rows for what the title database says
-// exists for titleID: the base game (version 0, unless some base row exists),
-// each update version in updateVersions (of identify.UpdateAppID(titleID);
-// versions <= 0 are skipped) and each DLC of dlcLatest at its latest version.
-// Existing rows are left as they are.
+// exists for titleID; see AddMissingApps.
 func EnsureMissingApps(db *gorm.DB, titleID string, updateVersions []int, dlcLatest map[string]int) error {
-	titleID = strings.ToUpper(titleID)
-	if !identify.IsAppID(titleID) {
-		return fmt.Errorf("ensuring apps: invalid title id %q", titleID)
-	}
-	values := []string{}
-	args := []any{}
-	add := func(appID string, version int, kind string) {
-		values = append(values, "(?, ?, ?, FALSE, ?)")
-		args = append(args, appID, version, kind, titleID)
-	}
-	updateID := identify.UpdateAppID(titleID)
-	for _, v := range updateVersions {
-		if v > 0 {
-			add(updateID, v, identify.TypeUpdate)
-		}
-	}
-	for _, dlc := range slices.Sorted(maps.Keys(dlcLatest)) {
-		id := strings.ToUpper(dlc)
-		if !identify.IsAppID(id) || dlcLatest[dlc] < 0 {
-			return fmt.Errorf("ensuring apps of %s: invalid dlc %q v%d", titleID, dlc, dlcLatest[dlc])
-		}
-		add(id, dlcLatest[dlc], identify.TypeDLC)
-	}
-	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`INSERT INTO apps (app_id, version, type, owned, title_id)
-			SELECT ?, 0, 'base', FALSE, ?
-			WHERE NOT EXISTS (SELECT 1 FROM apps WHERE title_id = ? AND type = 'base')`,
-			titleID, titleID, titleID).Error; err != nil {
-			return err
-		}
-		if len(values) == 0 {
-			return nil
-		}
-		return tx.Exec(`INSERT INTO apps (app_id, version, type, owned, title_id) VALUES `+
-			strings.Join(values, ", ")+` ON CONFLICT (app_id, version) DO NOTHING`, args...).Error
-	})
-	if err != nil {
-		return fmt.Errorf("ensuring apps of %s: %w", titleID, err)
-	}
-	return nil
+	_, err := AddMissingApps(db, []KnownApps{{TitleID: titleID, UpdateVersions: updateVersions, DLCLatest: dlcLatest}})
+	return err
 }
 
 // RecomputeOwnership sets every app's owned flag from file_apps. The catalog

@@ -88,17 +88,6 @@ func inFanOut(job *queue.Job) bool { return job.Task.ParentID != nil }
 // one pending generation absorbs the request.
 const generateKey = "generate_library"
 
-// requestIndex asks for generate_library, debounced. Exactly:
-//
-//   - With no generate_library pending, it enqueues one due in delay.
-//   - With one pending, it moves that one's run time to now+delay, but never
-//     later than maxWait after the pending one was created, so a burst of
-//     file events yields one generation delay after the last event, and an
-//     endless stream still yields one every maxWait.
-//   - A generate_library already running does not absorb the request (the
-//     queue's rule): a new pending one is queued behind it, so a change made
-//     while the index is being written is never left out of it.
-//
 // generateParams enqueue generate_library due in delay under its fixed key.
 func generateParams(delay time.Duration) queue.Params {
 	p := queue.NewParams(GenerateLibraryArgs{})
@@ -106,6 +95,18 @@ func generateParams(delay time.Duration) queue.Params {
 	return p
 }
 
+// requestIndex asks for generate_library, debounced. Exactly:
+//
+//   - With no generate_library pending, it enqueues one due in delay.
+//   - With one pending, it moves that one's run time to now+delay, but never
+//     later than maxWait after the pending one was created, so a burst of
+//     file events yields one generation delay after the last event, and an
+//     endless stream still yields one every maxWait.
+//   - With delay 0 (the chain's own last step, see requestIndexNow), the
+//     pending one is moved to now: it runs as soon as a slot is free.
+//   - A generate_library already running does not absorb the request (the
+//     queue's rule): a new pending one is queued behind it, so a change made
+//     while the index is being written is never left out of it.
 func requestIndex(ctx context.Context, q *queue.Queue, delay, maxWait time.Duration) error {
 	for range 5 {
 		res, err := q.Enqueue(ctx, generateParams(delay))
@@ -119,8 +120,9 @@ func requestIndex(ctx context.Context, q *queue.Queue, delay, maxWait time.Durat
 		if limit := res.Task.CreatedAt.Add(maxWait); want.After(limit) {
 			want = limit
 		}
-		// Small moves are not worth a write; a burst asks many times a second.
-		if want.Sub(res.Task.RunAfter) < 250*time.Millisecond {
+		// Small moves later are not worth a write (a burst asks many times a
+		// second); a move earlier is what a request without delay is for.
+		if d := want.Sub(res.Task.RunAfter); d >= 0 && d < 250*time.Millisecond {
 			return nil
 		}
 		_, err = q.Reschedule(ctx, res.Task.ID, want, nil)
@@ -135,6 +137,14 @@ func requestIndex(ctx context.Context, q *queue.Queue, delay, maxWait time.Durat
 	return errors.New("requesting the library index: the pending generation kept changing hands")
 }
 
+// requestIndex asks for the index after GenerateDelay: the watcher's events
+// come in bursts, and one generation after the burst is enough.
 func (t *tasks) requestIndex(ctx context.Context, job *queue.Job) error {
 	return requestIndex(ctx, job.Queue(), t.GenerateDelay, t.GenerateMaxWait)
+}
+
+// requestIndexNow asks for the index at once: the chain's last step, which
+// has just done every file at once and has nothing to wait for.
+func (t *tasks) requestIndexNow(ctx context.Context, job *queue.Job) error {
+	return requestIndex(ctx, job.Queue(), 0, t.GenerateMaxWait)
 }

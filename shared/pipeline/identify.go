@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"gorm.io/gorm"
-
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/identify"
 	"github.com/shelfhq/shelf/shared/queue"
@@ -202,49 +200,20 @@ func (t *tasks) identifyLibraryDone(ctx context.Context, job *queue.Job, c queue
 	return follow(ctx, job, AddMissingAppsArgs{})
 }
 
-// titleBatch bounds the titles written per transaction.
-const titleBatch = 200
-
-// inTitleBatches calls fn for each title id, titleBatch titles per
-// transaction: one per title would cost a commit each, one for all would
-// hold the write lock for the whole library.
-func inTitleBatches(db *gorm.DB, titleIDs []string, fn func(tx *gorm.DB, titleID string) error) error {
-	for start := 0; start < len(titleIDs); start += titleBatch {
-		part := titleIDs[start:min(start+titleBatch, len(titleIDs))]
-		if err := db.Transaction(func(tx *gorm.DB) error {
-			for _, id := range part {
-				if err := fn(tx, id); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // addMissingApps adds not-owned rows for the updates and DLC the title
-// database knows of every owned title. In a chain (library_path set) it
-// goes on with remove_missing_files for that library, otherwise with
-// update_titles.
+// database knows of every owned title, in one batch. In a chain
+// (library_path set) it goes on with remove_missing_files for that library,
+// otherwise with update_titles.
 func (t *tasks) addMissingApps(ctx context.Context, job *queue.Job, a AddMissingAppsArgs) error {
 	titleIDs, err := catalog.OwnedTitleIDs(t.db(ctx))
 	if err != nil {
 		return err
 	}
-	tdb, release, err := t.titles(ctx, job)
+	added, err := t.ensureMissingApps(ctx, job, titleIDs)
 	if err != nil {
 		return err
 	}
-	defer release()
-	if err := inTitleBatches(t.db(ctx), titleIDs, func(tx *gorm.DB, id string) error {
-		return ensureMissingApps(tx, tdb, id)
-	}); err != nil {
-		return err
-	}
-	job.Log.Info("missing apps added", "titles", len(titleIDs))
+	job.Log.Info("missing apps added", "titles", len(titleIDs), "added", added)
 	if a.LibraryPath != "" {
 		return follow(ctx, job, RemoveMissingFilesArgs(a))
 	}
@@ -257,31 +226,35 @@ func (t *tasks) addMissingAppsForTitle(ctx context.Context, job *queue.Job, a Ad
 	if !identify.IsAppID(a.TitleID) {
 		return queue.Permanent(fmt.Errorf("title_id %q is not 16 upper-case hex digits", a.TitleID))
 	}
-	tdb, release, err := t.titles(ctx, job)
-	if err != nil {
-		return err
-	}
-	defer release()
-	if err := ensureMissingApps(t.db(ctx), tdb, a.TitleID); err != nil {
+	if _, err := t.ensureMissingApps(ctx, job, []string{a.TitleID}); err != nil {
 		return err
 	}
 	return follow(ctx, job, UpdateTitlesForTitleArgs(a))
 }
 
-// ensureMissingApps records what the title database knows of a title: every
-// released update version and each DLC at its latest version. Titles it does
-// not know are left as they are.
-func ensureMissingApps(tx *gorm.DB, tdb *titledb.DB, titleID string) error {
-	if _, known := tdb.Title(titleID); !known {
-		if _, ok := tdb.LatestVersion(titleID); !ok && len(tdb.DLCs(titleID)) == 0 {
-			return nil
+// ensureMissingApps records what the title database knows of the titles:
+// every released update version and each DLC at its latest version. Titles
+// it does not know are left as they are.
+func (t *tasks) ensureMissingApps(ctx context.Context, job *queue.Job, titleIDs []string) (int, error) {
+	tdb, release, err := t.titles(ctx, job)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	known := make([]catalog.KnownApps, 0, len(titleIDs))
+	for _, id := range titleIDs {
+		if _, ok := tdb.Title(id); !ok {
+			if _, ok := tdb.LatestVersion(id); !ok && len(tdb.DLCs(id)) == 0 {
+				continue
+			}
 		}
+		k := catalog.KnownApps{TitleID: id, DLCLatest: dlcLatest(tdb, id)}
+		for _, v := range tdb.Versions(id) {
+			k.UpdateVersions = append(k.UpdateVersions, v.Version)
+		}
+		known = append(known, k)
 	}
-	var versions []int
-	for _, v := range tdb.Versions(titleID) {
-		versions = append(versions, v.Version)
-	}
-	return catalog.EnsureMissingApps(tx, titleID, versions, dlcLatest(tdb, titleID))
+	return catalog.AddMissingApps(t.db(ctx), known)
 }
 
 // dlcLatest maps each DLC of a title to its latest version.

@@ -258,7 +258,7 @@ func (t *tasks) organizeLibraryDone(ctx context.Context, job *queue.Job, c queue
 // (and whose file is on disk), then asks for the library index.
 func (t *tasks) removeOutdatedUpdates(ctx context.Context, job *queue.Job, _ RemoveOutdatedUpdatesArgs) error {
 	if !t.settings().Library.Management.DeleteOlderUpdates {
-		return t.requestIndex(ctx, job)
+		return t.requestIndexNow(ctx, job)
 	}
 	db := t.db(ctx)
 	apps, err := catalog.AppsByFile(db, 0)
@@ -307,7 +307,7 @@ func (t *tasks) removeOutdatedUpdates(ctx context.Context, job *queue.Job, _ Rem
 	if err := job.SetResult(RemovedResult{Removed: removed}); err != nil {
 		return err
 	}
-	return t.requestIndex(ctx, job)
+	return t.requestIndexNow(ctx, job)
 }
 
 // onDisk reports whether the catalog's file id exists on disk.

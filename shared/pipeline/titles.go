@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"gorm.io/gorm"
-
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/identify"
 	"github.com/shelfhq/shelf/shared/queue"
-	"github.com/shelfhq/shelf/shared/titledb"
 )
 
 // updateTitles refreshes every title of the catalog (name, images and the
@@ -22,21 +19,15 @@ func (t *tasks) updateTitles(ctx context.Context, job *queue.Job, _ UpdateTitles
 	if err != nil {
 		return err
 	}
-	tdb, release, err := t.titles(ctx, job)
+	changed, err := t.refreshTitles(ctx, job, titleIDs)
 	if err != nil {
-		return err
-	}
-	defer release()
-	if err := inTitleBatches(t.db(ctx), titleIDs, func(tx *gorm.DB, id string) error {
-		return refreshTitle(tx, tdb, id)
-	}); err != nil {
 		return err
 	}
 	dropped, err := catalog.DeleteTitlesWithNothingOwned(t.db(ctx))
 	if err != nil {
 		return err
 	}
-	job.Log.Info("titles updated", "titles", len(titleIDs), "dropped", dropped)
+	job.Log.Info("titles updated", "titles", len(titleIDs), "changed", changed, "dropped", dropped)
 	s := t.settings()
 	switch {
 	case s.Library.Management.Organizer.Enabled:
@@ -44,7 +35,7 @@ func (t *tasks) updateTitles(ctx context.Context, job *queue.Job, _ UpdateTitles
 	case s.Library.Management.DeleteOlderUpdates:
 		return follow(ctx, job, RemoveOutdatedUpdatesArgs{})
 	default:
-		return t.requestIndex(ctx, job)
+		return t.requestIndexNow(ctx, job)
 	}
 }
 
@@ -54,12 +45,7 @@ func (t *tasks) updateTitlesForTitle(ctx context.Context, job *queue.Job, a Upda
 	if !identify.IsAppID(a.TitleID) {
 		return queue.Permanent(fmt.Errorf("title_id %q is not 16 upper-case hex digits", a.TitleID))
 	}
-	tdb, release, err := t.titles(ctx, job)
-	if err != nil {
-		return err
-	}
-	defer release()
-	if err := refreshTitle(t.db(ctx), tdb, a.TitleID); err != nil {
+	if _, err := t.refreshTitles(ctx, job, []string{a.TitleID}); err != nil {
 		return err
 	}
 	if _, err := catalog.DeleteTitlesWithNothingOwned(t.db(ctx)); err != nil {
@@ -68,15 +54,20 @@ func (t *tasks) updateTitlesForTitle(ctx context.Context, job *queue.Job, a Upda
 	return t.requestIndex(ctx, job)
 }
 
-// refreshTitle copies a title's name and images from the title database
-// (when it knows the title) and recomputes its flags.
-func refreshTitle(tx *gorm.DB, tdb *titledb.DB, titleID string) error {
-	if info, ok := tdb.Title(titleID); ok {
-		if err := catalog.UpsertTitle(tx, titleID, info.Name, info.IconURL, info.BannerURL); err != nil {
-			return err
-		}
+// refreshTitles copies the titles' names and images from the title database
+// (for the titles it knows) and recomputes their flags, in one batch.
+func (t *tasks) refreshTitles(ctx context.Context, job *queue.Job, titleIDs []string) (int, error) {
+	tdb, release, err := t.titles(ctx, job)
+	if err != nil {
+		return 0, err
 	}
-	latest, _ := tdb.LatestVersion(titleID)
-	_, err := catalog.UpdateTitleFlags(tx, titleID, latest, dlcLatest(tdb, titleID))
-	return err
+	defer release()
+	facts := make([]catalog.TitleFacts, len(titleIDs))
+	for i, id := range titleIDs {
+		info, known := tdb.Title(id)
+		latest, _ := tdb.LatestVersion(id)
+		facts[i] = catalog.TitleFacts{TitleID: id, Known: known, Name: info.Name, IconURL: info.IconURL,
+			BannerURL: info.BannerURL, LatestVersion: latest, DLCLatest: dlcLatest(tdb, id)}
+	}
+	return catalog.RefreshTitles(t.db(ctx), facts)
 }
