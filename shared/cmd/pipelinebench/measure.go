@@ -144,13 +144,17 @@ func walkAndStat(root string) (time.Duration, error) {
 }
 
 // runChain starts the chain (settings saved → update_titledb) and returns
-// how long until the queue is idle with one more library index generated.
+// how long until a new library index is generated and no top-level task is
+// left unfinished (a fan-out's parent waits while any child is).
 func runChain(ctx context.Context, q *queue.Queue) (time.Duration, error) {
-	generated := func() (int64, error) {
-		_, n, err := q.List(ctx, queue.Filter{Status: queue.StatusCompleted, Name: pipeline.GenerateLibrary, Limit: 1})
-		return n, err
+	newest := func(st queue.Status, name string) (int64, error) {
+		tasks, _, err := q.List(ctx, queue.Filter{Status: st, Name: name, Limit: 1})
+		if err != nil || len(tasks) == 0 {
+			return 0, err
+		}
+		return tasks[0].ID, nil
 	}
-	before, err := generated()
+	before, err := newest(queue.StatusCompleted, pipeline.GenerateLibrary)
 	if err != nil {
 		return 0, err
 	}
@@ -161,23 +165,24 @@ func runChain(ctx context.Context, q *queue.Queue) (time.Duration, error) {
 	deadline := start.Add(30 * time.Minute)
 	for time.Now().Before(deadline) {
 		// The index is the chain's last step: only once it is there is the
-		// whole queue counted, since counting it costs the workers too.
-		after, err := generated()
+		// rest looked at, since every look costs the workers too.
+		after, err := newest(queue.StatusCompleted, pipeline.GenerateLibrary)
 		if err != nil {
 			return 0, err
 		}
-		if after > before {
-			unfinished := int64(0)
-			for _, st := range []queue.Status{queue.StatusPending, queue.StatusRunning, queue.StatusWaitingForChildren} {
-				_, n, err := q.List(ctx, queue.Filter{Status: st, Limit: 1})
-				if err != nil {
-					return 0, err
-				}
-				unfinished += n
+		idle := after > before
+		for _, st := range []queue.Status{queue.StatusPending, queue.StatusRunning, queue.StatusWaitingForChildren} {
+			if !idle {
+				break
 			}
-			if unfinished == 0 {
-				return time.Since(start), nil
+			id, err := newest(st, "")
+			if err != nil {
+				return 0, err
 			}
+			idle = id == 0
+		}
+		if idle {
+			return time.Since(start), nil
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
