@@ -1,23 +1,35 @@
 // Package pipeline registers shelf's library tasks on the queue: refresh the
 // title database, scan, identify, organize and index the library, each step
-// a task (fanning out per file) triggered by the previous one's continuation.
+// a task (fanning out in batches of files) triggered by the previous one's
+// continuation.
 //
 // The full chain, started by Startup, the periodic update_titledb or an
 // update_titledb enqueued by hand:
 //
 //	update_titledb
-//	  → scan_library {library_path}            (one per library folder)
-//	      ├ add_file {library_path, filepath}  (child per new or changed file)
-//	      │   └ identify_file {file_id}        (grandchild, when new or changed)
-//	      → scan_library_done                  (continuation: records the scan time)
-//	  → add_missing_apps {library_path}
+//	  → scan_library {library_path}              (one per library folder)
+//	      ├ add_files {library_path, filepaths}  (child per 250 new, changed or never identified files:
+//	      │                                       recorded and identified in one transaction)
+//	      → scan_library_done                    (continuation: records the scan time)
+//	  → add_missing_apps {library_path}          (one read of the apps, inserts only what is missing)
 //	  → remove_missing_files {library_path}
-//	  → update_titles
-//	  → organize_library                       (organizer on; else straight on)
-//	      ├ organize_file {file_id}            (child per file not where it belongs)
-//	      → organize_library_done              (continuation: removes empty folders)
+//	  → update_titles                            (one read of titles and owned apps, writes only changes)
+//	  → organize_library                         (organizer on; else straight on)
+//	      ├ organize_files {file_ids}            (child per 250 files not where they belong)
+//	      → organize_library_done                (continuation: removes empty folders)
 //	  → remove_outdated_updates
-//	  → generate_library                       (debounced)
+//	  → generate_library                         (asked for at once: see below)
+//
+// identify_library fans out the same way, in identify_files {file_ids}
+// children, and continues with identify_library_done → add_missing_apps.
+//
+// Work is done in batches because a statement's fixed cost (GORM, and
+// glebarez/go-sqlite preparing every statement anew) is what bounds per-file
+// work: a batch costs a few multi-row statements, one catalog read and one
+// transaction, whatever its size. Progress is counted per file. A file that
+// cannot be identified never fails its batch: it is a catalog row with its
+// reason (shown on the library page), and the others go on. An unchanged file
+// costs a rescan no task at all.
 //
 // A step without children enqueues the next one itself, at the end of its
 // handler, under a unique key derived from its own task id: a retried handler
@@ -25,11 +37,15 @@
 // queuing a second one. Follow-ups also keep the default dedup key, so two
 // chains started close together merge wherever one's step is still pending.
 //
-// Tasks spawned inside a fan-out (identify_file under a scan) leave the
-// per-title and per-file follow-ups (add_missing_apps_for_title,
-// organize_file) to the chain's later steps, which do them for every file at
-// once; the same tasks on their own (from the watcher, the api or a retry by
-// hand) enqueue them themselves.
+// generate_library is debounced (Deps.GenerateDelay) for bursts of the
+// watcher's events; the chain's own last step asks for it without the delay,
+// since it has just done every file at once.
+//
+// Tasks spawned inside a fan-out leave the per-title and per-file follow-ups
+// (add_missing_apps_for_title, organize_file) to the chain's later steps,
+// which do them for every file at once; a file identified on its own
+// (handle_file_added and the other watcher tasks, identify_file from the
+// api or by hand) enqueues them itself.
 package pipeline
 
 import (
