@@ -61,7 +61,6 @@ func TestUpsertFilesRewritesOnlyNewAndChangedFilesAcrossStatementBatches(t *test
 	}
 }
 
-
 func TestRecordIdentificationsRecordsBadFilesWithTheirReasonAndTheOthersGoOn(t *testing.T) {
 	b := setup(t)
 	good, unidentifiable, invalid, gone := b.addFile(t, "good.nsp"), b.addFile(t, "bad.nsp"),
