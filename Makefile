@@ -55,6 +55,7 @@ soak:
 bench:
 	$(GO) run ./shared/cmd/queuebench
 	$(GO) run ./shared/cmd/identifybench
+	$(GO) run ./shared/cmd/pipelinebench -n 10000 -procs 1,2 -organizer off,on
 
 ## lint: gofmt, go vet, the dashboard linter's rules, staticcheck, govulncheck (known vulnerabilities in code shelf calls;
 ## VULNDB=file:///path uses a local copy of the database, e.g. where vuln.go.dev is unreachable)
