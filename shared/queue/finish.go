@@ -46,16 +46,18 @@ type Outcome struct {
 func (q *Queue) Finish(ctx context.Context, outcomes []Outcome) ([]error, error) {
 	errs := make([]error, len(outcomes))
 	err := q.write(ctx, func(tx *gorm.DB) error {
-		var done []int // successes, recorded together below
+		var done []int         // successes, recorded together below
+		var changed []finished // every status change, followed up together at the end
 		for i, o := range outcomes {
+			var f []finished
 			var err error
 			switch {
 			case o.Released:
 				err = q.release(ctx, tx, o.Ref)
 			case o.Cancelled:
-				err = q.cancelHeld(ctx, tx, o.Ref)
+				f, err = q.cancelHeld(ctx, tx, o.Ref)
 			case o.Err != nil:
-				err = q.failHeld(ctx, tx, o.Ref, o.Err)
+				f, err = q.failHeld(ctx, tx, o.Ref, o.Err)
 			default:
 				done = append(done, i)
 				continue
@@ -64,13 +66,16 @@ func (q *Queue) Finish(ctx context.Context, outcomes []Outcome) ([]error, error)
 				return err
 			}
 			errs[i] = err
+			changed = append(changed, f...)
 		}
 		for start := 0; start < len(done); start += 200 {
-			if err := q.completeHeld(ctx, tx, outcomes, done[start:min(start+200, len(done))], errs); err != nil {
+			f, err := q.completeHeld(ctx, tx, outcomes, done[start:min(start+200, len(done))], errs)
+			if err != nil {
 				return err
 			}
+			changed = append(changed, f...)
 		}
-		return nil
+		return q.afterStatus(ctx, tx, changed...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("finishing %d tasks: %w", len(outcomes), err)
@@ -117,9 +122,9 @@ func (q *Queue) updateFinished(ctx context.Context, tx *gorm.DB, query string, a
 }
 
 // completeHeld records the successes outcomes[idx...] with one statement
-// (a worker under load finishes hundreds of tasks per commit). It sets
-// errs[i] to ErrLeaseLost for tasks no longer held.
-func (q *Queue) completeHeld(ctx context.Context, tx *gorm.DB, outcomes []Outcome, idx []int, errs []error) error {
+// (a worker under load finishes hundreds of tasks per commit) and returns
+// the changed rows. It sets errs[i] to ErrLeaseLost for tasks no longer held.
+func (q *Queue) completeHeld(ctx context.Context, tx *gorm.DB, outcomes []Outcome, idx []int, errs []error) ([]finished, error) {
 	var results, held strings.Builder
 	args := []any{micros(q.now())}
 	for _, i := range idx {
@@ -150,21 +155,18 @@ func (q *Queue) completeHeld(ctx context.Context, tx *gorm.DB, outcomes []Outcom
 			result = `+resultExpr+`, lease_expires_at = NULL
 		WHERE status = 'running' AND (id, worker, attempts) IN (VALUES `+held.String()+`)`, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	recorded := make(map[int64]bool, len(fs))
 	for _, f := range fs {
 		recorded[f.id] = true
-		if err := q.afterStatus(ctx, tx, f); err != nil {
-			return err
-		}
 	}
 	for _, i := range idx {
 		if !recorded[outcomes[i].Ref.ID] {
 			errs[i] = ErrLeaseLost
 		}
 	}
-	return nil
+	return fs, nil
 }
 
 // failSet is the SET clause shared by a handler's failure and a rescue: back
@@ -190,31 +192,31 @@ func (q *Queue) failArgs(permanent bool, retryAt int64) []any {
 	return []any{permanent, permanent, now, permanent, retryAt}
 }
 
-func (q *Queue) failHeld(ctx context.Context, tx *gorm.DB, r Ref, cause error) error {
+func (q *Queue) failHeld(ctx context.Context, tx *gorm.DB, r Ref, cause error) ([]finished, error) {
 	retryAt := micros(q.now().Add(q.opts.Backoff(r.Attempts)))
 	args := append(q.failArgs(IsPermanent(cause), retryAt), truncate(cause.Error(), 4000), r.ID)
 	fs, err := q.updateFinished(ctx, tx, `UPDATE tasks SET `+failSet+`, error = ? WHERE id = ?`+heldBy,
 		append(args, r.guard()...)...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(fs) == 0 {
-		return ErrLeaseLost
+		return nil, ErrLeaseLost
 	}
-	return q.afterStatus(ctx, tx, fs[0])
+	return fs, nil
 }
 
-func (q *Queue) cancelHeld(ctx context.Context, tx *gorm.DB, r Ref) error {
+func (q *Queue) cancelHeld(ctx context.Context, tx *gorm.DB, r Ref) ([]finished, error) {
 	fs, err := q.updateFinished(ctx, tx, `UPDATE tasks SET status = 'cancelled', finished_at = ?,
 			lease_expires_at = NULL, error = COALESCE(error, 'cancelled')
 		WHERE id = ?`+heldBy, append([]any{micros(q.now()), r.ID}, r.guard()...)...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(fs) == 0 {
-		return ErrLeaseLost
+		return nil, ErrLeaseLost
 	}
-	return q.afterStatus(ctx, tx, fs[0])
+	return fs, nil
 }
 
 // release puts a task back to pending without counting the attempt: the
@@ -229,71 +231,6 @@ func (q *Queue) release(ctx context.Context, tx *gorm.DB, r Ref) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrLeaseLost
-	}
-	return nil
-}
-
-// afterStatus does what a status change implies, in the same transaction:
-// a finished child counts towards its parent, a parent whose children are
-// all done completes and enqueues its continuation, a cancelled task's
-// children are cancelled, and a periodic task schedules its next period.
-func (q *Queue) afterStatus(ctx context.Context, tx *gorm.DB, f finished) error {
-	if !f.status.Finished() {
-		return nil
-	}
-	if f.status == StatusCancelled {
-		if err := q.cancelChildren(ctx, tx, f.id); err != nil {
-			return err
-		}
-	}
-	def, _ := q.registry.Lookup(f.name)
-	if !f.continuation.Valid && def.Continuation != "" {
-		f.continuation = sql.NullString{String: def.Continuation, Valid: true}
-	}
-	if f.status == StatusCompleted && f.continuation.Valid {
-		if err := q.enqueueContinuation(ctx, tx, f); err != nil {
-			return err
-		}
-	}
-	if def.Every != nil && !f.parentID.Valid {
-		if err := q.scheduleNext(ctx, tx, def); err != nil {
-			return err
-		}
-	}
-	if f.parentID.Valid {
-		return q.childFinished(ctx, tx, f.parentID.Int64, f.status == StatusCompleted)
-	}
-	return nil
-}
-
-// childFinished counts one finished child on its parent. The update that
-// brings the count to the total, while the parent is waiting, completes the
-// parent: exactly one transaction can do that, so the continuation runs once.
-func (q *Queue) childFinished(ctx context.Context, tx *gorm.DB, parentID int64, ok bool) error {
-	completed, failed := 0, 1
-	if ok {
-		completed, failed = 1, 0
-	}
-	fs, err := q.updateFinished(ctx, tx, `UPDATE tasks SET
-			children_completed = children_completed + ?,
-			children_failed = children_failed + ?,
-			progress = CASE WHEN children_total = 0 THEN progress
-				WHEN children_completed + children_failed + 1 >= children_total THEN 100
-				ELSE 100.0 * (children_completed + children_failed + 1) / children_total END,
-			status = CASE WHEN status = 'waiting_for_children'
-				AND children_completed + children_failed + 1 >= children_total THEN 'completed' ELSE status END,
-			finished_at = CASE WHEN status = 'waiting_for_children'
-				AND children_completed + children_failed + 1 >= children_total THEN ? ELSE finished_at END
-		WHERE id = ?`, completed, failed, micros(q.now()), parentID)
-	if err != nil {
-		return fmt.Errorf("counting a child of task %d: %w", parentID, err)
-	}
-	if len(fs) == 0 {
-		return nil // parent deleted
-	}
-	p := fs[0]
-	if p.status == StatusCompleted && p.children.Done() == p.children.Total {
-		return q.afterStatus(ctx, tx, p)
 	}
 	return nil
 }

@@ -46,12 +46,7 @@ func (q *Queue) RescueExpired(ctx context.Context) (int, error) {
 				return err
 			}
 			n = len(fs)
-			for _, f := range fs {
-				if err := q.afterStatus(ctx, tx, f); err != nil {
-					return err
-				}
-			}
-			return nil
+			return q.afterStatus(ctx, tx, fs...)
 		})
 		if err != nil {
 			return total, fmt.Errorf("rescuing expired leases: %w", err)

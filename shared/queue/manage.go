@@ -30,12 +30,7 @@ func (q *Queue) Cancel(ctx context.Context, id int64) (Task, error) {
 			if err != nil {
 				return err
 			}
-			for _, f := range fs {
-				if err := q.afterStatus(ctx, tx, f); err != nil {
-					return err
-				}
-			}
-			return nil
+			return q.afterStatus(ctx, tx, fs...)
 		default:
 			return fmt.Errorf("%w: task %d is %s", ErrInvalidState, id, t.Status)
 		}
