@@ -48,18 +48,19 @@ func (p *Pool) finish(ctx context.Context, batch []queue.Outcome) {
 		p.log.Error("recording task outcomes", "err", err, "tasks", len(batch))
 		select {
 		case <-ctx.Done():
+			p.recorded(len(batch))
 			return
 		case <-time.After(time.Second):
 		}
 	}
+	p.recorded(len(batch))
+}
+
+// recorded counts n outcomes as no longer held and lets the producer claim
+// in their place.
+func (p *Pool) recorded(n int) {
 	p.mu.Lock()
-	for _, o := range batch {
-		delete(p.running, o.Ref.ID)
-	}
-	busy := len(p.running)
+	p.finishing -= n
 	p.mu.Unlock()
-	if m := p.cfg.Metrics; m != nil {
-		m.Busy.Set(float64(busy))
-	}
 	p.signal()
 }

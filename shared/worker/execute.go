@@ -11,16 +11,50 @@ import (
 	"github.com/shelfhq/shelf/shared/queue"
 )
 
-// execute runs one task's handler and queues its outcome.
-func (p *Pool) execute(ctx context.Context, t queue.Task, ex *execution) {
+// run runs t's handler on a slot, then the next task claimed ahead on the
+// same slot while there is one and the slot is still wanted, and returns
+// when the slot has nothing to start.
+func (p *Pool) run(t queue.Task, ex *execution) {
+	defer p.handlers.Done()
+	for {
+		out, elapsed := p.execute(t, ex)
+		p.mu.Lock()
+		delete(p.running, t.ID)
+		p.finishing++ // before the send: the completer counts it down
+		if p.meanRun == 0 {
+			p.meanRun = elapsed
+		} else {
+			p.meanRun += (elapsed - p.meanRun) / 8
+		}
+		next, nextEx, ok := p.nextLocked()
+		refill := len(p.ahead) <= p.aheadLimitLocked()/2
+		busy := len(p.running)
+		p.mu.Unlock()
+		if m := p.cfg.Metrics; m != nil {
+			m.Busy.Set(float64(busy))
+		}
+		p.outcomes <- out
+		if !ok || refill {
+			p.signal()
+		}
+		if !ok {
+			return
+		}
+		t, ex = next, nextEx
+	}
+}
+
+// execute runs one task's handler and returns its outcome.
+func (p *Pool) execute(t queue.Task, ex *execution) (queue.Outcome, time.Duration) {
 	job := p.q.NewJob(t, p.cfg.ID, p.log)
 	started := time.Now()
-	err := p.runHandler(ctx, job)
+	err := p.runHandler(ex.ctx, job)
 	elapsed := time.Since(started)
+	ex.cancel(nil) // release the context's resources
 
 	out := queue.Outcome{Ref: queue.RefOf(t), Result: job.ResultJSON(), Err: err}
 	outcome := metrics.OutcomeCompleted
-	switch cause := context.Cause(ctx); {
+	switch cause := context.Cause(ex.ctx); {
 	case err == nil:
 	case errors.Is(cause, errShutdown):
 		out.Released, outcome = true, metrics.OutcomeReleased
@@ -41,7 +75,7 @@ func (p *Pool) execute(ctx context.Context, t queue.Task, ex *execution) {
 		m.Processed.WithLabelValues(t.Name, outcome).Inc()
 		m.Duration.WithLabelValues(t.Name).Observe(elapsed.Seconds())
 	}
-	p.outcomes <- out
+	return out, elapsed
 }
 
 // runHandler calls the task's handler; a panic fails the task with the

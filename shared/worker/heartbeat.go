@@ -9,8 +9,9 @@ import (
 	"github.com/shelfhq/shelf/shared/queue"
 )
 
-// heartbeat renews the leases of running tasks, passes cancel requests on
-// to their handlers and keeps this worker's row in the workers table fresh.
+// heartbeat renews the leases of the tasks this pool holds (running, claimed
+// ahead, finished but not yet recorded), passes cancel requests on to their
+// handlers (a task cancelled before it started is recorded as cancelled) and keeps this worker's row in the workers table fresh.
 func (p *Pool) heartbeat(ctx context.Context) {
 	renewEvery := p.q.LeaseTimeout() / 3
 	cancelCheck := time.NewTicker(time.Second)
@@ -24,11 +25,11 @@ func (p *Pool) heartbeat(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-cancelCheck.C:
-			if p.Busy() > 0 {
+			if p.held() > 0 {
 				p.passOnCancels(ctx)
 			}
 		case <-renew.C:
-			if p.Busy() > 0 {
+			if p.held() > 0 {
 				if _, err := p.q.RenewLeases(ctx, p.cfg.ID); err != nil && ctx.Err() == nil {
 					p.log.Error("renewing leases", "err", err)
 				}
@@ -54,14 +55,21 @@ func (p *Pool) passOnCancels(ctx context.Context) {
 		}
 		return
 	}
+	notStarted := false
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	for _, id := range ids {
 		if ex, ok := p.running[id]; ok && !ex.cancelled {
 			ex.cancelled = true
 			ex.cancel(errCancelled)
 			p.log.Info("cancelling task on request", "task_id", id)
+		} else if p.cancelAheadLocked(id) {
+			notStarted = true
+			p.log.Info("cancelling task on request before it started", "task_id", id)
 		}
+	}
+	p.mu.Unlock()
+	if notStarted {
+		p.signal() // the producer records them
 	}
 }
 

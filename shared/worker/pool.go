@@ -1,6 +1,8 @@
 // Package worker runs tasks from the queue: a pool of slots in one process
-// that claims due tasks, runs their handlers, renews their leases, records
-// their outcomes in batches and rescues the tasks of dead workers.
+// that claims due tasks (a few ahead of its free slots, so that short tasks
+// flow at the queue's rate whatever the slots), runs their handlers, renews
+// their leases, records their outcomes in batches and rescues the tasks of
+// dead workers.
 package worker
 
 import (
@@ -35,6 +37,24 @@ type Config struct {
 	PollInterval time.Duration
 	// MaxClaim bounds one claim. Defaults to 100.
 	MaxClaim int
+	// ClaimAhead is how much work, judged by the handlers' recent run times,
+	// the pool claims beyond its free slots, so that a slot that frees starts
+	// its next task at once instead of after a claim. Tasks claimed ahead
+	// are running in the database (their leases renewed, handed back to
+	// pending on shutdown, rescued if the process dies). Slow tasks (run
+	// time × MaxAhead above ClaimAhead × slots) get fewer, and tasks of a
+	// second or more none. Defaults to 50ms; -1 turns claiming ahead off.
+	ClaimAhead time.Duration
+	// MaxAhead bounds the tasks claimed ahead. Defaults to 200.
+	MaxAhead int
+	// AheadHold bounds how long a task claimed ahead waits for a slot: then
+	// it goes back to pending (without counting an attempt), for another
+	// worker or a later claim, and the pool stops claiming ahead until its
+	// tasks run fast again. A higher-priority task enqueued later therefore
+	// waits behind claimed-ahead tasks at most this long; usually far less,
+	// since the pool claims again once half of them have started and sorts
+	// what it claims by priority. Defaults to 1s.
+	AheadHold time.Duration
 	// Retention of finished tasks, pruned now and then by every worker.
 	Retention queue.Retention
 	Logger    *slog.Logger
@@ -48,15 +68,24 @@ type Pool struct {
 	cfg Config
 	log *slog.Logger
 
-	mu        sync.Mutex
-	slots     int
-	running   map[int64]*execution
-	changed   chan struct{} // slots freed or resized
+	mu      sync.Mutex
+	slots   int
+	running map[int64]*execution // handlers running now
+	ahead   []claimed            // claimed ahead of free slots, in claim order
+	// finishing counts outcomes sent to the completer and not yet recorded:
+	// those tasks are still held in the database.
+	finishing int
+	meanRun   time.Duration // recent handler run time (moving average); 0 = none yet
+	stopping  bool
+
+	changed   chan struct{} // slots freed or resized, outcomes recorded
 	outcomes  chan queue.Outcome
+	handlers  sync.WaitGroup // goroutines running handlers
 	startedAt time.Time
 }
 
 type execution struct {
+	ctx       context.Context
 	cancel    context.CancelCauseFunc
 	cancelled bool // the task was cancelled by a user
 }
@@ -82,6 +111,15 @@ func New(q *queue.Queue, cfg Config) *Pool {
 	}
 	if cfg.MaxClaim <= 0 {
 		cfg.MaxClaim = 100
+	}
+	if cfg.ClaimAhead == 0 {
+		cfg.ClaimAhead = 50 * time.Millisecond
+	}
+	if cfg.MaxAhead <= 0 {
+		cfg.MaxAhead = 200
+	}
+	if cfg.AheadHold <= 0 {
+		cfg.AheadHold = time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -176,7 +214,9 @@ func (p *Pool) Run(ctx context.Context) error {
 
 	p.log.Info("worker started", "slots", p.Slots())
 	p.produce(ctx, wake)
+	p.handBackAhead()
 	p.drain()
+	p.handlers.Wait()
 	close(p.outcomes)
 	<-completerDone
 	stopBackground()
@@ -188,65 +228,6 @@ func (p *Pool) Run(ctx context.Context) error {
 	}
 	p.log.Info("worker stopped")
 	return nil
-}
-
-// produce claims tasks while there are free slots and due tasks.
-func (p *Pool) produce(ctx context.Context, wake <-chan struct{}) {
-	poll := time.NewTicker(p.cfg.PollInterval)
-	defer poll.Stop()
-	for ctx.Err() == nil {
-		p.mu.Lock()
-		free := p.slots - len(p.running)
-		p.mu.Unlock()
-		if free > 0 {
-			want := min(free, p.cfg.MaxClaim)
-			// The claim must not be cut short by shutdown: an UPDATE …
-			// RETURNING interrupted after it committed would leave tasks
-			// running with nobody to run them until their lease expired.
-			// Tasks claimed as shutdown begins run within the grace period.
-			tasks, err := p.q.Claim(context.WithoutCancel(ctx), p.cfg.ID, want)
-			if err != nil && ctx.Err() == nil {
-				p.log.Error("claiming tasks", "err", err)
-			}
-			for _, t := range tasks {
-				p.start(t)
-			}
-			if len(tasks) == want {
-				continue // likely more due: don't wait
-			}
-		}
-		select {
-		case <-ctx.Done():
-		case <-wake:
-			// Under load every commit of every process wakes every worker;
-			// a busy pool waits a moment so one claim takes a batch
-			// instead of each commit costing a claim. An idle pool claims
-			// at once: pickup latency is what matters then.
-			if p.Busy() > 0 {
-				time.Sleep(time.Millisecond)
-			}
-		case <-p.changed:
-		case <-poll.C:
-		}
-	}
-}
-
-func (p *Pool) start(t queue.Task) {
-	taskCtx, cancel := context.WithCancelCause(context.Background())
-	ex := &execution{cancel: cancel}
-	p.mu.Lock()
-	p.running[t.ID] = ex
-	busy := len(p.running)
-	p.mu.Unlock()
-	if m := p.cfg.Metrics; m != nil {
-		m.Busy.Set(float64(busy))
-		due := t.RunAfter
-		if t.CreatedAt.After(due) {
-			due = t.CreatedAt
-		}
-		m.Pickup.Observe(max(time.Since(due), 0).Seconds())
-	}
-	go p.execute(taskCtx, t, ex)
 }
 
 // drain waits for running tasks up to the grace period, then cancels the
