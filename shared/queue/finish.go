@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"gorm.io/gorm"
 )
@@ -68,8 +67,8 @@ func (q *Queue) Finish(ctx context.Context, outcomes []Outcome) ([]error, error)
 			errs[i] = err
 			changed = append(changed, f...)
 		}
-		for start := 0; start < len(done); start += 200 {
-			f, err := q.completeHeld(ctx, tx, outcomes, done[start:min(start+200, len(done))], errs)
+		for start := 0; start < len(done); start += 1000 {
+			f, err := q.completeHeld(ctx, tx, outcomes, done[start:min(start+1000, len(done))], errs)
 			if err != nil {
 				return err
 			}
@@ -125,35 +124,31 @@ func (q *Queue) updateFinished(ctx context.Context, tx *gorm.DB, query string, a
 // (a worker under load finishes hundreds of tasks per commit) and returns
 // the changed rows. It sets errs[i] to ErrLeaseLost for tasks no longer held.
 func (q *Queue) completeHeld(ctx context.Context, tx *gorm.DB, outcomes []Outcome, idx []int, errs []error) ([]finished, error) {
-	var results, held strings.Builder
-	args := []any{micros(q.now())}
-	for _, i := range idx {
-		if r := outcomes[i].Result; len(r) > 0 {
-			results.WriteString(" WHEN ? THEN ?")
-			args = append(args, outcomes[i].Ref.ID, string(r))
-		}
-	}
-	resultExpr := "NULL"
-	if results.Len() > 0 {
-		resultExpr = "CASE id" + results.String() + " END"
-	}
+	rows := make([][]any, len(idx))
 	for n, i := range idx {
-		if n > 0 {
-			held.WriteByte(',')
+		o := outcomes[i]
+		var result any
+		if len(o.Result) > 0 {
+			result = string(o.Result)
 		}
-		// Typed, because PostgreSQL can't infer types inside VALUES.
-		held.WriteString("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS INTEGER))")
-		r := outcomes[i].Ref
-		args = append(args, r.ID, r.Worker, r.Attempts)
+		rows[n] = []any{o.Ref.ID, o.Ref.Worker, o.Ref.Attempts, result}
 	}
-	// A task whose children are still running waits for them; one whose
-	// children all finished before its handler returned completes now.
+	held, err := encodeRows(rows)
+	if err != nil {
+		return nil, err
+	}
+	// One row per task, joined on the primary key: each task is found by id
+	// and gets its own result, whatever the batch's size. A task whose
+	// children are still running waits for them; one whose children all
+	// finished before its handler returned completes now.
 	fs, err := q.updateFinished(ctx, tx, `UPDATE tasks SET
 			status = CASE WHEN children_completed + children_failed < children_total THEN 'waiting_for_children' ELSE 'completed' END,
 			finished_at = CASE WHEN children_completed + children_failed < children_total THEN NULL ELSE CAST(? AS BIGINT) END,
 			progress = CASE WHEN children_completed + children_failed < children_total THEN progress ELSE 100 END,
-			result = `+resultExpr+`, lease_expires_at = NULL
-		WHERE status = 'running' AND (id, worker, attempts) IN (VALUES `+held.String()+`)`, args...)
+			result = v.c4, lease_expires_at = NULL
+		FROM `+q.jsonRows("BIGINT", "TEXT", "INTEGER", "TEXT")+`
+		WHERE tasks.id = v.c1 AND tasks.worker = v.c2 AND tasks.attempts = v.c3 AND tasks.status = 'running'`,
+		micros(q.now()), held)
 	if err != nil {
 		return nil, err
 	}
