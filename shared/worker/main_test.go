@@ -73,7 +73,8 @@ func runWorkerProcess() int {
 		Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
 	slots, _ := strconv.Atoi(os.Getenv("SHELF_TEST_SLOTS"))
 	pool := worker.New(q, worker.Config{Slots: max(slots, 1), GracePeriod: 5 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		AheadHold: envDuration("SHELF_TEST_AHEAD_HOLD", 0),
+		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err := pool.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -26,14 +26,20 @@ type poolBundle struct {
 // task definitions.
 func startPool(t *testing.T, slots int, grace time.Duration, defs ...queue.Definition) *poolBundle {
 	t.Helper()
+	return startPoolWith(t, worker.Config{Slots: slots, GracePeriod: grace}, defs...)
+}
+
+// startPoolWith is startPool with more of the pool's configuration.
+func startPoolWith(t *testing.T, cfg worker.Config, defs ...queue.Definition) *poolBundle {
+	t.Helper()
 	_, db, _ := newDB(t)
 	reg := registry()
 	for _, d := range defs {
 		reg.Register(d)
 	}
 	q := queue.New(db, reg, queue.Options{Backoff: func(int) time.Duration { return time.Millisecond }})
-	pool := worker.New(q, worker.Config{Slots: slots, GracePeriod: grace,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	pool := worker.New(q, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &poolBundle{q: q, pool: pool, cancel: cancel, done: make(chan struct{})}
 	go func() { defer close(b.done); _ = pool.Run(ctx) }()

@@ -123,3 +123,53 @@ func TestKilledWorkerMidFanoutLosesNothingAndTheContinuationRunsOnce(t *testing.
 		"some children were rescued from the killed worker")
 	survivor.Stop(t)
 }
+
+// Tasks a worker claimed ahead of its busy slots are running in the
+// database, held by that worker's lease. SIGKILLed, it can't hand them back:
+// another process rescues them once the lease expires and runs each once.
+func TestAKilledWorkersTasksClaimedAheadAreRescuedAfterTheLease(t *testing.T) {
+	path, db, q := newDB(t)
+	ctx := context.Background()
+	warmUp := make([]queue.Params, 20)
+	for i := range warmUp {
+		warmUp[i] = queue.Params{Name: "echo", NoDedup: true}
+	}
+	_, err := q.EnqueueMany(ctx, warmUp)
+	require.NoError(t, err)
+	victim := startProcess(t, "worker", path, "SHELF_TEST_LEASE=2s", "SHELF_TEST_SLOTS=1",
+		"SHELF_TEST_AHEAD_HOLD=10m")
+	waitFor(t, "the victim to run the warm-up tasks", func() bool {
+		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'echo' AND status = 'completed'") == 20
+	})
+	_, err = q.Enqueue(ctx, queue.Params{Name: "sleep", Args: map[string]float64{"seconds": 600}})
+	require.NoError(t, err)
+	waitFor(t, "the victim's only slot to be busy", func() bool {
+		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'sleep' AND status = 'running'") == 1
+	})
+	records := make([]queue.Params, 30)
+	for i := range records {
+		records[i] = queue.Params{Name: "record", NoDedup: true}
+	}
+	_, err = q.EnqueueMany(ctx, records)
+	require.NoError(t, err)
+	victimTasks := fmt.Sprintf("%%-%d-%%", victim.cmd.Process.Pid)
+	waitFor(t, "the victim to claim tasks ahead of its busy slot", func() bool {
+		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'record' AND status = 'running' AND worker LIKE ?",
+			victimTasks) > 0
+	})
+	require.NoError(t, victim.cmd.Process.Kill())
+	_ = victim.cmd.Wait()
+	claimedAhead := countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'record' AND status = 'running'")
+	require.Zero(t, countWhere(t, db, "SELECT COUNT(*) FROM test_runs"), "the victim ran none of them")
+
+	survivor := startProcess(t, "worker", path, "SHELF_TEST_SLOTS=4")
+	waitFor(t, "every record task to complete", func() bool {
+		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'record' AND status = 'completed'") == 30
+	})
+	require.Equal(t, 30, countWhere(t, db, "SELECT COUNT(DISTINCT task_id) FROM test_runs"))
+	require.Equal(t, 30, countWhere(t, db, "SELECT COUNT(*) FROM test_runs"), "no task ran twice")
+	require.Equal(t, claimedAhead, countWhere(t, db,
+		"SELECT COUNT(*) FROM tasks WHERE name = 'record' AND attempts = 2 AND error LIKE 'lease expired%'"),
+		"the tasks the victim held were rescued (an attempt used) and run")
+	survivor.stop(t)
+}
