@@ -51,9 +51,15 @@ soak:
 	SHELF_LOAD_DURATION=60s SHELF_CHAOS_DURATION=$(SHELF_CHAOS_DURATION) $(GO) test -count=1 -timeout 60m \
 		-run 'EnqueueingAndDraining|Chaos' -v ./shared/worker/ ./shared/systemtest/
 
-## bench: the figures in docs/BENCHMARKS.md
+## bench: the figures in docs/BENCHMARKS.md: the shipped defaults through the REST API, on SQLite
+## and then, when SHELF_TEST_POSTGRES_URL names a server, on PostgreSQL
 bench:
 	$(GO) run ./shared/cmd/queuebench
+	@if [ -n "$$SHELF_TEST_POSTGRES_URL" ]; then \
+		$(GO) run ./shared/cmd/queuebench -postgres "$$SHELF_TEST_POSTGRES_URL"; \
+	else \
+		echo "== PostgreSQL half SKIPPED: set SHELF_TEST_POSTGRES_URL=postgres://user:pass@127.0.0.1:5432/db to run it"; \
+	fi
 	$(GO) run ./shared/cmd/identifybench
 	$(GO) run ./shared/cmd/pipelinebench -n 10000 -procs 1,2 -organizer off,on
 

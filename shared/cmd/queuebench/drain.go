@@ -1,85 +1,72 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"time"
-
-	"github.com/shelfhq/shelf/shared/queue"
 )
 
-func startWorkers(path string, n, slots int) ([]*exec.Cmd, error) {
-	self, err := os.Executable()
+// fanoutREST is the drain as a user sees it: POST /api/tasks of a fanout
+// task with b.drainN echo children, to the real api, run by procs real
+// worker processes, timed until GET /api/tasks/{id} says the parent
+// completed (its last child done). settings empty means the shipped
+// defaults. It returns children per second.
+func (b *bench) fanoutREST(procs int, settings string) (float64, error) {
+	s, err := b.startStack(procs, settings)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	var cmds []*exec.Cmd
-	for i := 0; i < n; i++ {
-		cmd := exec.Command(self)
-		cmd.Env = append(os.Environ(), "QUEUEBENCH_ROLE=worker", "QUEUEBENCH_DB="+path,
-			fmt.Sprintf("QUEUEBENCH_SLOTS=%d", slots))
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			return nil, err
-		}
-		cmds = append(cmds, cmd)
-	}
-	return cmds, nil
-}
-
-func stopWorkers(cmds []*exec.Cmd) {
-	for _, c := range cmds {
-		_ = c.Process.Signal(os.Interrupt)
-	}
-	for _, c := range cmds {
-		_ = c.Wait()
-	}
-}
-
-func countStatus(ctx context.Context, q *queue.Queue, status queue.Status) (int, error) {
-	var n int64
-	err := q.DB().WithContext(ctx).Raw("SELECT COUNT(*) FROM tasks WHERE status = ?", string(status)).Scan(&n).Error
-	return int(n), err
-}
-
-// drain pre-enqueues no-op tasks, starts procs worker processes and times
-// until every task is completed.
-func (b *bench) drain(procs int) error {
-	ctx := context.Background()
-	path, q, err := b.open()
-	if err != nil {
-		return err
-	}
-	ps := make([]queue.Params, b.drainN)
-	for i := range ps {
-		ps[i] = queue.Params{Name: "noop", NoDedup: true}
-	}
-	if _, err := q.EnqueueMany(ctx, ps); err != nil {
-		return err
-	}
+	defer s.stop()
+	cpu0 := s.workerCPU()
 	start := time.Now()
-	cmds, err := startWorkers(path, procs, 64)
+	parent, err := s.post("fanout", map[string]any{"children": b.drainN})
 	if err != nil {
-		return err
+		return 0, err
 	}
-	defer stopWorkers(cmds)
 	for {
-		n, err := countStatus(ctx, q, queue.StatusCompleted)
+		t, err := s.get(parent.ID)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		if n == b.drainN {
+		if t.Status == "completed" {
 			break
 		}
-		if time.Since(start) > 5*time.Minute {
-			return fmt.Errorf("only %d of %d completed after 5 minutes", n, b.drainN)
+		if t.Status.Finished() {
+			return 0, fmt.Errorf("the fan-out ended %s: %s", t.Status, t.Error)
 		}
-		time.Sleep(20 * time.Millisecond)
+		if time.Since(start) > 5*time.Minute {
+			return 0, fmt.Errorf("the fan-out of %d is not done after 5 minutes (%d done)", b.drainN, t.Children.Done())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	b.report(fmt.Sprintf("drain %d no-op tasks, %d worker process(es)", b.drainN, procs),
-		float64(b.drainN)/elapsed.Seconds(), "tasks/s", "(includes process start-up)")
+	cpu := s.workerCPU() - cpu0
+	b.lastCPUPerTask = cpu / time.Duration(b.drainN)
+	return float64(b.drainN) / elapsed.Seconds(), nil
+}
+
+func (b *bench) drain(procs int) error {
+	rate, err := b.fanoutREST(procs, "")
+	if err != nil {
+		return err
+	}
+	note := fmt.Sprintf("[worker CPU %s/task]", b.lastCPUPerTask.Round(time.Microsecond))
+	if procs == 1 {
+		b.oneProcRate = rate
+	} else if b.oneProcRate > 0 {
+		note = fmt.Sprintf("(%.2f× of 1 process) %s", rate/b.oneProcRate, note)
+	}
+	b.report(fmt.Sprintf("fan-out of %d via REST, defaults, %d worker(s)", b.drainN, procs), rate, "tasks/s", note)
+	return nil
+}
+
+// drainTuned is the same fan-out with many slots per worker, for
+// comparison with the defaults: a tuned figure, labelled as such.
+func (b *bench) drainTuned() error {
+	rate, err := b.fanoutREST(1, "worker:\n  slots: 64\n")
+	if err != nil {
+		return err
+	}
+	b.report(fmt.Sprintf("tuned: the same, worker.slots 64, 1 worker"), rate, "tasks/s",
+		fmt.Sprintf("[worker CPU %s/task]", b.lastCPUPerTask.Round(time.Microsecond)))
 	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,36 +9,29 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/shelfhq/shelf/shared/queue"
 )
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// pickup enqueues one task at a time in this process and measures how long
-// until a worker in another process started it (started_at - created_at),
-// on an otherwise idle system.
+// pickup enqueues one task at a time through the REST API and measures how
+// long until a real worker process (shipped defaults) started it
+// (started_at - created_at, both written by the database's clients), on an
+// otherwise idle system.
 func (b *bench) pickup() error {
-	ctx := context.Background()
-	path, q, err := b.open()
+	s, err := b.startStack(1, "")
 	if err != nil {
 		return err
 	}
-	cmds, err := startWorkers(path, 1, 4)
-	if err != nil {
-		return err
-	}
-	defer stopWorkers(cmds)
-	time.Sleep(time.Second)
+	defer s.stop()
 	const n = 300
 	var lat []time.Duration
 	for i := 0; i < n; i++ {
-		res, err := q.Enqueue(ctx, queue.Params{Name: "noop", NoDedup: true})
+		task, err := s.post("echo", map[string]int{"i": i})
 		if err != nil {
 			return err
 		}
 		for {
-			t, err := q.Get(ctx, res.Task.ID)
+			t, err := s.get(task.ID)
 			if err != nil {
 				return err
 			}
@@ -52,26 +44,23 @@ func (b *bench) pickup() error {
 		time.Sleep(20 * time.Millisecond) // idle between tasks
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	fmt.Printf("%-44s p50 %.2f ms, p95 %.2f ms, max %.2f ms\n", "pickup latency across processes",
+	fmt.Printf("%-52s p50 %.2f ms, p95 %.2f ms, max %.2f ms\n", "pickup latency, REST → worker process, defaults",
 		ms(lat[n/2]), ms(lat[n*95/100]), ms(lat[n-1]))
 	return nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// idle measures an idle worker process's CPU use over 10 s and its RSS.
+// idle measures an idle worker process's (shipped defaults) CPU use over
+// 10 s and its RSS.
 func (b *bench) idle() error {
-	path, _, err := b.open()
+	s, err := b.startStack(1, "")
 	if err != nil {
 		return err
 	}
-	cmds, err := startWorkers(path, 1, 4)
-	if err != nil {
-		return err
-	}
-	defer stopWorkers(cmds)
+	defer s.stop()
 	time.Sleep(2 * time.Second)
-	pid := cmds[0].Process.Pid
+	pid := s.workers[0].Process.Pid
 	cpu0, err := cpuTicks(pid)
 	if err != nil {
 		return err
@@ -83,11 +72,13 @@ func (b *bench) idle() error {
 	if err != nil {
 		return err
 	}
-	const ticksPerSecond = 100 // USER_HZ on Linux
 	cpu := float64(cpu1-cpu0) / ticksPerSecond / window.Seconds() * 100
-	fmt.Printf("%-44s CPU %.2f%% of a core, RSS %.1f MB\n", "idle worker process (4 slots)", cpu, float64(rss)/1024)
+	fmt.Printf("%-52s CPU %.2f%% of a core, RSS %.1f MB\n", "idle worker process, defaults", cpu, float64(rss)/1024)
 	return nil
 }
+
+// ticksPerSecond is USER_HZ on Linux, the unit of /proc/<pid>/stat's times.
+const ticksPerSecond = 100
 
 func cpuTicks(pid int) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -112,5 +103,3 @@ func rssKB(pid int) (int64, error) {
 	}
 	return 0, fmt.Errorf("no VmRSS for %d", pid)
 }
-
-var _ = queue.StatusPending
