@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"time"
 
@@ -65,11 +66,12 @@ func (p *Pool) execute(t queue.Task, ex *execution) (queue.Outcome, time.Duratio
 	default:
 		outcome = metrics.OutcomeRetried
 	}
-	log := job.Log.With("attempt", t.Attempts, "duration", elapsed, "outcome", outcome)
+	// Built only when it is written: a logger's With costs more than a
+	// short task's handler.
 	if err != nil && outcome != metrics.OutcomeReleased && outcome != metrics.OutcomeCancelled {
-		log.Warn("task failed", "err", err)
-	} else {
-		log.Debug("task finished")
+		job.Log.Warn("task failed", "attempt", t.Attempts, "duration", elapsed, "outcome", outcome, "err", err)
+	} else if job.Log.Enabled(context.Background(), slog.LevelDebug) {
+		job.Log.Debug("task finished", "attempt", t.Attempts, "duration", elapsed, "outcome", outcome)
 	}
 	if m := p.cfg.Metrics; m != nil {
 		m.Processed.WithLabelValues(t.Name, outcome).Inc()

@@ -39,7 +39,7 @@ func (b *bench) pickup() error {
 				lat = append(lat, t.StartedAt.Sub(t.CreatedAt))
 				break
 			}
-			time.Sleep(200 * time.Microsecond)
+			time.Sleep(time.Millisecond)
 		}
 		time.Sleep(20 * time.Millisecond) // idle between tasks
 	}
