@@ -91,7 +91,7 @@ type Scheduler struct {
 type Worker struct {
 	// Slots is how many tasks one worker process runs at once, 1..256. Defaults to the number of
 	// CPUs of the process that reads the file when the field is absent. Slots bound how many
-	// handlers run at once, not how fast short tasks flow: a worker also claims up to 200 tasks
+	// handlers run at once, not how fast short tasks flow: a worker also claims up to 500 tasks
 	// ahead (about 50 ms of work at its recent run times, none for tasks of a second or more),
 	// so a task enqueued later with a higher priority waits behind those at most 1 s (then they
 	// go back to the queue), usually only until half of them have started.

@@ -12,7 +12,7 @@ import (
 // writes them in one transaction: one at a time when the system is quiet,
 // hundreds per commit under load. It returns when outcomes is closed.
 func (p *Pool) complete(ctx context.Context) {
-	batch := make([]queue.Outcome, 0, 256)
+	batch := make([]queue.Outcome, 0, 512)
 	for first := range p.outcomes {
 		batch = append(batch[:0], first)
 	more:

@@ -35,7 +35,7 @@ type Config struct {
 	// PollInterval is the fallback poll for due tasks (delayed tasks becoming
 	// due). Defaults to 500ms.
 	PollInterval time.Duration
-	// MaxClaim bounds one claim. Defaults to 100.
+	// MaxClaim bounds one claim. Defaults to 250.
 	MaxClaim int
 	// ClaimAhead is how much work, judged by the handlers' recent run times,
 	// the pool claims beyond its free slots, so that a slot that frees starts
@@ -45,7 +45,7 @@ type Config struct {
 	// time × MaxAhead above ClaimAhead × slots) get fewer, and tasks of a
 	// second or more none. Defaults to 50ms; -1 turns claiming ahead off.
 	ClaimAhead time.Duration
-	// MaxAhead bounds the tasks claimed ahead. Defaults to 200.
+	// MaxAhead bounds the tasks claimed ahead. Defaults to 500.
 	MaxAhead int
 	// AheadHold bounds how long a task claimed ahead waits for a slot: then
 	// it goes back to pending (without counting an attempt), for another
@@ -110,13 +110,13 @@ func New(q *queue.Queue, cfg Config) *Pool {
 		cfg.PollInterval = 500 * time.Millisecond
 	}
 	if cfg.MaxClaim <= 0 {
-		cfg.MaxClaim = 100
+		cfg.MaxClaim = 250
 	}
 	if cfg.ClaimAhead == 0 {
 		cfg.ClaimAhead = 50 * time.Millisecond
 	}
 	if cfg.MaxAhead <= 0 {
-		cfg.MaxAhead = 200
+		cfg.MaxAhead = 500
 	}
 	if cfg.AheadHold <= 0 {
 		cfg.AheadHold = time.Second
