@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/shelfhq/shelf/shared/eventually"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/worker"
 )
@@ -63,13 +64,11 @@ func startAheadPool(t *testing.T, cfg worker.Config) *aheadBundle {
 func (a *aheadBundle) waitCount(t *testing.T, what, where string, want int) {
 	t.Helper()
 	last := -1
-	deadline := time.Now().Add(time.Minute)
-	for last != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s: %d tasks where %s, want %d", what, last, where, want)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !eventually.Within(patience, 20*time.Millisecond, func() bool {
 		last = countWhere(t, a.q.DB(), "SELECT COUNT(*) FROM tasks WHERE "+where)
+		return last == want
+	}) {
+		t.Fatalf("timed out waiting for %s: %d tasks where %s, want %d", what, last, where, want)
 	}
 }
 

@@ -138,12 +138,12 @@ func TestAKilledWorkersTasksClaimedAheadAreRescuedAfterTheLease(t *testing.T) {
 	require.NoError(t, err)
 	victim := startProcess(t, "worker", path, "SHELF_TEST_LEASE=2s", "SHELF_TEST_SLOTS=1",
 		"SHELF_TEST_AHEAD_HOLD=10m")
-	waitFor(t, "the victim to run the warm-up tasks", func() bool {
+	eventually.Holds(t, patience, "the victim to run the warm-up tasks", func() bool {
 		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'echo' AND status = 'completed'") == 20
 	})
 	_, err = q.Enqueue(ctx, queue.Params{Name: "sleep", Args: map[string]float64{"seconds": 600}})
 	require.NoError(t, err)
-	waitFor(t, "the victim's only slot to be busy", func() bool {
+	eventually.Holds(t, patience, "the victim's only slot to be busy", func() bool {
 		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'sleep' AND status = 'running'") == 1
 	})
 	records := make([]queue.Params, 30)
@@ -152,18 +152,17 @@ func TestAKilledWorkersTasksClaimedAheadAreRescuedAfterTheLease(t *testing.T) {
 	}
 	_, err = q.EnqueueMany(ctx, records)
 	require.NoError(t, err)
-	victimTasks := fmt.Sprintf("%%-%d-%%", victim.cmd.Process.Pid)
-	waitFor(t, "the victim to claim tasks ahead of its busy slot", func() bool {
+	victimTasks := fmt.Sprintf("%%-%d-%%", victim.Pid())
+	eventually.Holds(t, patience, "the victim to claim tasks ahead of its busy slot", func() bool {
 		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'record' AND status = 'running' AND worker LIKE ?",
 			victimTasks) > 0
 	})
-	require.NoError(t, victim.cmd.Process.Kill())
-	_ = victim.cmd.Wait()
+	victim.Kill(t) // SIGKILL: no chance to hand anything back
 	claimedAhead := countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'record' AND status = 'running'")
 	require.Zero(t, countWhere(t, db, "SELECT COUNT(*) FROM test_runs"), "the victim ran none of them")
 
 	survivor := startProcess(t, "worker", path, "SHELF_TEST_SLOTS=4")
-	waitFor(t, "every record task to complete", func() bool {
+	eventually.Holds(t, patience, "every record task to complete", func() bool {
 		return countWhere(t, db, "SELECT COUNT(*) FROM tasks WHERE name = 'record' AND status = 'completed'") == 30
 	})
 	require.Equal(t, 30, countWhere(t, db, "SELECT COUNT(DISTINCT task_id) FROM test_runs"))
@@ -171,5 +170,5 @@ func TestAKilledWorkersTasksClaimedAheadAreRescuedAfterTheLease(t *testing.T) {
 	require.Equal(t, claimedAhead, countWhere(t, db,
 		"SELECT COUNT(*) FROM tasks WHERE name = 'record' AND attempts = 2 AND error LIKE 'lease expired%'"),
 		"the tasks the victim held were rescued (an attempt used) and run")
-	survivor.stop(t)
+	survivor.Stop(t)
 }
