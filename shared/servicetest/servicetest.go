@@ -4,7 +4,6 @@
 package servicetest
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/shelfhq/shelf/shared/testprocess"
 )
 
 // Build builds the named services (api, worker, watcher; all three when none
@@ -57,7 +58,7 @@ func WorkspaceRoot(t testing.TB) string {
 type Process struct {
 	name     string
 	cmd      *exec.Cmd
-	out      *syncBuffer
+	out      *testprocess.SyncBuffer
 	waitOnce sync.Once
 	waitErr  error
 }
@@ -74,7 +75,7 @@ func Start(t testing.TB, bins, name string, env ...string) *Process {
 		}
 	}
 	cmd.Env = append(cmd.Env, env...)
-	p := &Process{name: name, cmd: cmd, out: &syncBuffer{}}
+	p := &Process{name: name, cmd: cmd, out: &testprocess.SyncBuffer{}}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	require.NoError(t, cmd.Start(), "starting shelf-%s", name)
 	t.Cleanup(func() {
@@ -107,23 +108,6 @@ func (p *Process) Wait() error {
 
 // Log is what the process wrote so far.
 func (p *Process) Log() string { return p.out.String() }
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // WriteSettings replaces the settings.yaml at path with one naming library as the only library
 // folder and slots worker slots, in one rename as editors do, so that no service reads it half

@@ -21,6 +21,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,8 +35,11 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shelfhq/shelf/shared/api"
+	"github.com/shelfhq/shelf/shared/content/contenttest"
 	"github.com/shelfhq/shelf/shared/diagnostic"
 	"github.com/shelfhq/shelf/shared/eventually"
+	"github.com/shelfhq/shelf/shared/identify"
+	"github.com/shelfhq/shelf/shared/keys"
 	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/pipeline/pipelinetest"
 	"github.com/shelfhq/shelf/shared/queue"
@@ -138,7 +142,9 @@ type chaosWorld struct {
 	mu       sync.Mutex
 	expected map[string]string // content hash → the path it was written to first
 	tracked  map[int64]string  // tasks the stream enqueued → their kind
-	dropped  int
+	// byContent are the app ids of the files only their content names, sorted.
+	byContent []string
+	dropped   int
 
 	enqueueFailures atomic.Int64 // requests the api could not answer (it was down)
 	maxOverdue      atomic.Int64 // longest a running task was seen past its lease, in ms
@@ -154,9 +160,15 @@ func newChaosWorld(t *testing.T, duration time.Duration, seed uint64) *chaosWorl
 	// A library of 300 files, and 10 more dropped in every 2 s of chaos.
 	initial := 300
 	drops := int(duration/(2*time.Second))*10 + 10
-	files, tdb := pipelinetest.Synthetic(initial+drops, 1)
-	w.incoming = files[initial:]
-	require.NoError(t, pipelinetest.Write(w.library, files[:initial]))
+	files, tdb := pipelinetest.Synthetic(initial+drops+chaosByContent*4, 1)
+	w.incoming = files[initial : initial+drops]
+	// Base games only their content can name: real NSPs with meta NCAs encrypted under the
+	// keys in the data folder, renamed by hand so the name holds no id.
+	byContent, appIDs, keysText := contentIdentifiedFiles(t, files[initial+drops:], seed)
+	w.byContent = appIDs
+	require.NoError(t, os.WriteFile(filepath.Join(w.data, keys.FileName), keysText, 0o600))
+	require.NoError(t, pipelinetest.Write(w.library, slices.Concat(files[:initial], byContent)))
+	initial += len(byContent)
 	// The manifest before: the hash of every file's bytes as written to disk, each unique, so
 	// that the manifest after can tell a lost file from a duplicated one. The dropped files
 	// join it as they appear.
@@ -167,7 +179,7 @@ func newChaosWorld(t *testing.T, duration time.Duration, seed uint64) *chaosWorl
 		w.expected[hash] = filepath.ToSlash(rel)
 	}
 	require.Len(t, w.expected, initial)
-	for _, f := range files[initial:] {
+	for _, f := range w.incoming {
 		_, taken := w.expected[hashOf(f.Content)]
 		require.False(t, taken, "the file to drop %s has unique contents", f.Path)
 	}
@@ -534,6 +546,12 @@ func (w *chaosWorld) check() string {
 	sort.Strings(gameFiles)
 	require.Equal(t, gameFiles, catalogued, "the catalog lists exactly the files on disk")
 
+	// The files renamed by hand were identified by their content, each as the app it holds.
+	var byContent []string
+	require.NoError(t, w.db.Raw(`SELECT a.app_id FROM file_apps fa JOIN apps a ON a.id = fa.app_id
+		WHERE fa.method = ? ORDER BY a.app_id`, identify.MethodCnmt).Scan(&byContent).Error)
+	require.Equal(t, w.byContent, byContent, "the files only their content names are identified by it")
+
 	// Processes write nothing alarming: no panic, no lock error reached a log.
 	kills := map[string]int{}
 	rescues := 0
@@ -556,6 +574,39 @@ func (w *chaosWorld) check() string {
 		len(tasks), tracked, w.enqueueFailures.Load(), fanouts, files, w.dropped, kills["worker"], kills["watcher"],
 		kills["api"], rescues, leaseLost, retries, pipelineRetries, overdue.Round(time.Millisecond), sumValues(failures))
 }
+
+// chaosByContent is how many files of the library only content identification can name.
+const chaosByContent = 12
+
+// contentIdentifiedFiles turns up to chaosByContent base-game files of the synthetic library
+// into real NSPs of the same app under random test keys, named "renamed by hand N.nsp" (no id
+// for the file-name identifier), and returns them with their app ids (sorted) and the keys
+// file's text.
+func contentIdentifiedFiles(t *testing.T, candidates []pipelinetest.File, seed uint64) ([]pipelinetest.File, []string, []byte) {
+	rng := rand.New(rand.NewPCG(seed, 0xc0ffee))
+	enc := &contenttest.Encoder{Keys: contenttest.NewKeys(rng, 0), Rand: rng}
+	var out []pipelinetest.File
+	var ids []string
+	for _, f := range candidates {
+		m := baseDumpName.FindStringSubmatch(f.Path)
+		if m == nil {
+			continue
+		}
+		id, err := strconv.ParseUint(m[1], 16, 64)
+		require.NoError(t, err)
+		nsp := enc.NSP(contenttest.App{ID: id, Type: contenttest.Application})
+		out = append(out, pipelinetest.File{Path: fmt.Sprintf("incoming/renamed by hand %d.nsp", len(out)+1), Content: nsp})
+		ids = append(ids, m[1])
+		if len(out) == chaosByContent {
+			break
+		}
+	}
+	require.NotEmpty(t, out)
+	sort.Strings(ids)
+	return out, ids, enc.Keys.Text()
+}
+
+var baseDumpName = regexp.MustCompile(`\[([0-9A-F]{12}0000)\]\[v0\]\.(nsp|xci|nsz)$`)
 
 var diagnosticTasks = map[string]bool{"echo": true, "sleep": true, "fail": true, "fanout": true, "fanout_done": true}
 

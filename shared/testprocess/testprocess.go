@@ -38,8 +38,8 @@ func Main(m *testing.M, roles map[string]func() int) {
 // Process is a helper process: this test binary in a role.
 type Process struct {
 	cmd      *exec.Cmd
-	stdout   syncBuffer
-	stderr   syncBuffer
+	stdout   SyncBuffer
+	stderr   SyncBuffer
 	waitOnce sync.Once
 	waitErr  error
 }
@@ -91,18 +91,19 @@ func (p *Process) Stdout() string { return p.stdout.String() }
 // Stderr is what the process wrote to its standard error so far.
 func (p *Process) Stderr() string { return p.stderr.String() }
 
-type syncBuffer struct {
+// SyncBuffer collects a process's output while tests read it.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
