@@ -132,10 +132,11 @@ func TestPlaceFindsAFileAnInterruptedAttemptMoved(t *testing.T) {
 	}
 }
 
-func TestPlaceFinishesACopyThatDidNotRemoveItsSource(t *testing.T) {
-	t.Parallel()
+// twinDumps writes a source and its destination with the same bytes and modification time:
+// what a cross-device copy leaves when it dies before removing its source, or a second dump.
+func twinDumps(t *testing.T) (src, dest string) {
 	dir := t.TempDir()
-	src, dest := filepath.Join(dir, "in", "a.nsp"), filepath.Join(dir, "Game [0100].nsp")
+	src, dest = filepath.Join(dir, "in", "a.nsp"), filepath.Join(dir, "Game [0100].nsp")
 	writeFile(t, src, "game")
 	writeFile(t, dest, "game")
 	mtime := time.Now().Add(-time.Hour).Truncate(time.Second)
@@ -144,6 +145,12 @@ func TestPlaceFinishesACopyThatDidNotRemoveItsSource(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return src, dest
+}
+
+func TestPlaceFinishesACopyThatDidNotRemoveItsSource(t *testing.T) {
+	t.Parallel()
+	src, dest := twinDumps(t)
 	j := &journal{t: t, moves: [][2]string{{src, dest}}}
 
 	got, err := Place(j, cataloged(t, src), dest)
@@ -160,16 +167,7 @@ func TestPlaceFinishesACopyThatDidNotRemoveItsSource(t *testing.T) {
 
 func TestPlaceDoesNotTakeAnUnjournaledTwinForACopy(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	src, dest := filepath.Join(dir, "in", "a.nsp"), filepath.Join(dir, "Game [0100].nsp")
-	writeFile(t, src, "game")
-	writeFile(t, dest, "game")
-	mtime := time.Now().Add(-time.Hour).Truncate(time.Second)
-	for _, p := range []string{src, dest} {
-		if err := os.Chtimes(p, mtime, mtime); err != nil {
-			t.Fatal(err)
-		}
-	}
+	src, dest := twinDumps(t)
 
 	got, err := Place(&journal{t: t}, cataloged(t, src), dest)
 	if err != nil {
