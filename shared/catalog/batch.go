@@ -135,9 +135,14 @@ func FilesByPaths(db *gorm.DB, paths []string) (map[string]File, error) {
 	out := make(map[string]File, len(paths))
 	for start := 0; start < len(paths); start += chunkSize {
 		part := paths[start:min(start+chunkSize, len(paths))]
-		clean := make([]string, len(part))
-		for i, p := range part {
-			clean[i] = filepath.Clean(p)
+		clean := make([]string, 0, len(part))
+		for _, p := range part {
+			if storableText(p) { // see FileByName: such a path is in no row
+				clean = append(clean, filepath.Clean(p))
+			}
+		}
+		if len(clean) == 0 {
+			continue
 		}
 		var files []File
 		if err := db.Where("path IN ?", clean).Find(&files).Error; err != nil {

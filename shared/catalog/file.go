@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -38,6 +40,9 @@ func FileByID(db *gorm.DB, id int64) (File, error) {
 
 // FileByPath returns the file at path.
 func FileByPath(db *gorm.DB, path string) (File, error) {
+	if !storableText(path) {
+		return File{}, fmt.Errorf("file %q: %w", path, ErrNotFound)
+	}
 	path = filepath.Clean(path)
 	var f File
 	err := db.Where("path = ?", path).Take(&f).Error
@@ -48,6 +53,30 @@ func FileByPath(db *gorm.DB, path string) (File, error) {
 		return File{}, fmt.Errorf("reading file %s: %w", path, err)
 	}
 	return f, nil
+}
+
+// FileByName returns the file named name (its base name), the one with the lowest id when
+// several folders hold a file of that name, so the answer is the same on every request.
+func FileByName(db *gorm.DB, name string) (File, error) {
+	if !storableText(name) {
+		return File{}, fmt.Errorf("file %q: %w", name, ErrNotFound)
+	}
+	var f File
+	err := db.Where("name = ?", name).Order("id").Take(&f).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return File{}, fmt.Errorf("file %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return File{}, fmt.Errorf("reading file %q: %w", name, err)
+	}
+	return f, nil
+}
+
+// storableText reports whether s can be a name or path in the catalog: PostgreSQL rejects a
+// text parameter with NUL or invalid UTF-8 as an error (a 500), while no stored name has
+// either, so a lookup for one is "not found" before it reaches the database.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // FilesInLibrary lists the files of a library by path.
