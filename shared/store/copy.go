@@ -12,7 +12,8 @@ import (
 
 // copyOrder lists the tables to copy, parents before the tables that
 // reference them. Within tasks, ids ascend, so a parent precedes its children.
-var copyOrder = []string{"tasks", "workers", "libraries", "files", "apps", "file_apps", "titles", "ignored_events"}
+var copyOrder = []string{"tasks", "workers", "libraries", "files", "apps", "file_apps", "titles", "ignored_events",
+	"file_downloads"}
 
 // identityTables have an id column whose PostgreSQL identity must continue
 // after the copied rows.

@@ -178,4 +178,21 @@ var migrations = []Migration{
 			`ALTER TABLE files ADD COLUMN identification_note TEXT NOT NULL DEFAULT ''`,
 		},
 	},
+	{
+		Version: 8,
+		Name:    "download counts",
+		// One row per file and client (a user or an address), owned by the
+		// shop package: the count and when it last counted, so a client's
+		// ranged requests within a minute count once, whichever api
+		// replica answers them. A file's count is the sum of its rows.
+		SQLite: []string{
+			`CREATE TABLE file_downloads (
+				file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+				client TEXT NOT NULL,
+				count BIGINT NOT NULL,
+				counted_at BIGINT NOT NULL,
+				PRIMARY KEY (file_id, client)
+			)`,
+		},
+	},
 }
