@@ -13,12 +13,12 @@ import (
 // copyOrder lists the tables to copy, parents before the tables that
 // reference them. Within tasks, ids ascend, so a parent precedes its children.
 var copyOrder = []string{"tasks", "workers", "libraries", "files", "apps", "file_apps", "titles", "ignored_events",
-	"file_downloads"}
+	"file_downloads", "users", "sessions", "api_tokens"}
 
 // identityTables have an id column whose PostgreSQL identity must continue
 // after the copied rows.
 var identityTables = map[string]bool{"tasks": true, "libraries": true, "files": true, "apps": true,
-	"titles": true, "ignored_events": true}
+	"titles": true, "ignored_events": true, "users": true, "api_tokens": true}
 
 // CopiedTables lists the tables Copy moves, in the order it moves them.
 func CopiedTables() []string { return slices.Clone(copyOrder) }

@@ -179,6 +179,42 @@ var migrations = []Migration{
 		},
 	},
 	{
+		Version: 7,
+		Name:    "accounts",
+		// Users with their roles, browser sessions and per-user API tokens;
+		// owned by the account package. Sessions and tokens are stored as
+		// SHA-256 digests only. A user's sessions and tokens go with it.
+		SQLite: []string{
+			`CREATE TABLE users (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				username TEXT NOT NULL UNIQUE,
+				password_hash TEXT NOT NULL,
+				role_admin BOOLEAN NOT NULL DEFAULT FALSE,
+				role_shop BOOLEAN NOT NULL DEFAULT FALSE,
+				role_backup BOOLEAN NOT NULL DEFAULT FALSE,
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL
+			)`,
+			`CREATE TABLE sessions (
+				id_hash TEXT PRIMARY KEY,
+				user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+				created_at BIGINT NOT NULL,
+				expires_at BIGINT NOT NULL
+			)`,
+			`CREATE INDEX sessions_user ON sessions (user_id)`,
+			`CREATE INDEX sessions_expires ON sessions (expires_at)`,
+			`CREATE TABLE api_tokens (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+				name TEXT NOT NULL,
+				token_hash TEXT NOT NULL UNIQUE,
+				created_at BIGINT NOT NULL,
+				last_used_at BIGINT,
+				UNIQUE (user_id, name)
+			)`,
+		},
+	},
+	{
 		Version: 8,
 		Name:    "download counts",
 		// One row per file and client (a user or an address), owned by the
