@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -11,11 +12,14 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
+	"github.com/shelfhq/shelf/shared/account"
+	"github.com/shelfhq/shelf/shared/metrics"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/settings"
 )
@@ -50,6 +54,11 @@ type Options struct {
 	BodyLimit int
 	// Static, if set, holds the web UI's files, served at / for every path outside /api/.
 	Static fs.FS
+	// Secret signs CSRF tokens; the zero value loads (or makes) <DataDir>/session.key.
+	Secret account.Secret
+	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed; from no one else.
+	TrustedProxies []string
 }
 
 // server holds what the handlers share.
@@ -59,6 +68,9 @@ type server struct {
 	q    *queue.Queue
 	db   *gorm.DB
 	set  *settings.Manager
+
+	metricsHandler fiber.Handler
+	acc            *accounts
 }
 
 // New returns the API as a Fiber app, ready for app.Listener.
@@ -72,14 +84,13 @@ func New(opts Options) *fiber.App {
 	if opts.Metrics == nil {
 		opts.Metrics = prometheus.NewRegistry()
 	}
-	s := &server{opts: opts, log: opts.Logger, q: opts.Queue, db: opts.DB, set: opts.Settings}
+	s := &server{opts: opts, log: opts.Logger, q: opts.Queue, db: opts.DB, set: opts.Settings,
+		metricsHandler: adaptor.HTTPHandler(metrics.Handler(opts.Metrics))}
 	if s.set != nil {
 		s.set.AddCheck(checkTitleLocale(opts.DataDir))
 	}
-	if opts.Token == "" {
-		s.log.Warn("SHELF_API_TOKEN is not set: the api is OPEN, anyone who can reach it may " +
-			"enqueue, cancel and delete tasks and change settings")
-	}
+	s.acc = newAccounts(opts)
+	s.warnWhenOpen()
 
 	app := fiber.New(fiber.Config{
 		AppName:               "shelf",
@@ -87,11 +98,15 @@ func New(opts Options) *fiber.App {
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
 		ReadTimeout:           readTimeout,
+		// X-Forwarded-* are believed from the configured proxies only (Fiber believes
+		// anyone's by default), so a client cannot claim TLS or another address.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          opts.TrustedProxies,
+		ProxyHeader:             proxyHeader(opts.TrustedProxies),
 	})
 	app.Use(s.countRequests(app))
 	app.Use(recoverPanics(s.log))
 	app.Use(requestid.New())
-	app.Use(s.authenticate)
 	s.routes(app)
 	s.answerUnknownMethodsInJSON(app)
 	redactUnparsableRequests(app)
@@ -106,46 +121,45 @@ func New(opts Options) *fiber.App {
 	return app
 }
 
-// routes registers every route. The OpenAPI document (openapi.go) describes each of them; a
-// test fails when the two disagree.
-func (s *server) routes(app *fiber.App) {
-	app.Get("/livez", s.livez)
-	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.metrics())
+func isAPIPath(path string) bool { return path == "/api" || strings.HasPrefix(path, "/api/") }
 
-	api := app.Group("/api")
-	api.Get("/openapi.json", s.openAPI)
-
-	api.Post("/tasks", s.createTask)
-	api.Get("/tasks", s.listTasks)
-	api.Delete("/tasks", s.purgeTasks)
-	api.Get("/tasks/:id", s.getTask)
-	api.Patch("/tasks/:id", s.rescheduleTask)
-	api.Delete("/tasks/:id", s.removeTask)
-	api.Post("/tasks/:id/cancel", s.cancelTask)
-	api.Post("/tasks/:id/retry", s.retryTask)
-	api.Get("/task-types", s.taskTypes)
-	api.Get("/workers", s.workers)
-	api.Get("/stats", s.stats)
-
-	api.Get("/settings", s.getSettings)
-	api.Put("/settings", s.putSettings)
-	api.Post("/settings/preview", s.previewSettings)
-	s.keysRoutes(api)
-
-	api.Get("/library", s.libraryIndex)
-	api.Post("/library/scan", s.scanLibrary)
-	api.Get("/titles/:title_id", s.getTitle)
-	api.Get("/files", s.listFiles)
-
-	api.Get("/titledb", s.getTitleDB)
-	api.Get("/titledb/custom", s.listCustomTitles)
-	api.Post("/titledb/custom", s.addCustomTitle)
-	api.Put("/titledb/custom/:title_id", s.updateCustomTitle)
-	api.Delete("/titledb/custom/:title_id", s.deleteCustomTitle)
-
-	api.Get("/shop", s.shopIndex)
-	api.Get("/shop/files/:id/:name", s.shopFile)
+// proxyHeader names the header that holds a proxied client's address, when proxies are
+// trusted at all.
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
 
-func isAPIPath(path string) bool { return path == "/api" || strings.HasPrefix(path, "/api/") }
+func newAccounts(opts Options) *accounts {
+	secret := opts.Secret
+	if secret.IsZero() {
+		var err error
+		if secret, err = account.LoadSecret(opts.DataDir); err != nil {
+			// Sessions still work; CSRF tokens then hold for this process only.
+			opts.Logger.Error("session secret unreadable: using one for this process only", "err", err)
+			secret = account.RandomSecret()
+		}
+	}
+	return &accounts{
+		auth:      account.NewAuthenticator(opts.DB),
+		secret:    secret,
+		byAddress: account.NewLimiter(failuresPerAddress, failureWindow),
+		byUser:    account.NewLimiter(failuresPerUser, failureWindow),
+	}
+}
+
+// warnWhenOpen says loudly at start that anyone may change everything, when that is so.
+func (s *server) warnWhenOpen() {
+	if s.opts.Token != "" || s.db == nil {
+		return
+	}
+	n, err := account.CountUsers(context.Background(), s.db)
+	if err != nil || n > 0 {
+		return
+	}
+	s.log.Warn("no user exists and SHELF_API_TOKEN is not set: the api is OPEN, anyone who can reach it " +
+		"may enqueue, cancel and delete tasks and change settings; add an admin (setup page, " +
+		"SHELF_ADMIN_USER, or shelf-api user add)")
+}

@@ -107,13 +107,13 @@ func customTitleOperations() []operation {
 		"icon_url": str(), "banner_url": str(), "release_date": str()}, "title_id", "name")
 	idParam := pathParam("title_id", "16 hexadecimal digits.", obj{"type": "string"})
 	return []operation{
-		{method: "GET", path: "/api/titledb/custom", tag: "titledb", summary: "The custom title entries (homebrew, ports, titles the title database lacks), merged over it everywhere.",
+		{method: "GET", path: "/api/titledb/custom", handle: (*server).listCustomTitles, need: needShop, tag: "titledb", summary: "The custom title entries (homebrew, ports, titles the title database lacks), merged over it everywhere.",
 			status: 200, result: object(obj{"entries": array(entry)}, "entries")},
-		{method: "POST", path: "/api/titledb/custom", tag: "titledb", summary: "Add a custom title entry; the catalog's title follows.",
-			body: entry, status: 201, result: entry, others: []int{400, 409, 422}, access: mutating},
-		{method: "PUT", path: "/api/titledb/custom/{title_id}", tag: "titledb", summary: "Replace a custom title entry.",
-			params: []obj{idParam}, body: entry, status: 200, result: entry, others: []int{400, 404, 422}, access: mutating},
-		{method: "DELETE", path: "/api/titledb/custom/{title_id}", tag: "titledb", summary: "Delete a custom title entry; the title database's entry (if any) applies again.",
-			params: []obj{idParam}, status: 200, result: ref("Deleted"), others: []int{404, 422}, access: mutating},
+		{method: "POST", path: "/api/titledb/custom", handle: (*server).addCustomTitle, tag: "titledb", summary: "Add a custom title entry; the catalog's title follows.",
+			body: entry, status: 201, result: entry, others: []int{400, 409, 422}},
+		{method: "PUT", path: "/api/titledb/custom/{title_id}", handle: (*server).updateCustomTitle, tag: "titledb", summary: "Replace a custom title entry.",
+			params: []obj{idParam}, body: entry, status: 200, result: entry, others: []int{400, 404, 422}},
+		{method: "DELETE", path: "/api/titledb/custom/{title_id}", handle: (*server).deleteCustomTitle, tag: "titledb", summary: "Delete a custom title entry; the title database's entry (if any) applies again.",
+			params: []obj{idParam}, status: 200, result: ref("Deleted"), others: []int{404, 422}},
 	}
 }

@@ -27,6 +27,7 @@ const (
 	codeNotFound     = "not_found"
 	codeInvalidState = "invalid_state"
 	codeUnauthorized = "unauthorized"
+	codeForbidden    = "forbidden"
 	codeInternal     = "internal"
 )
 
@@ -34,6 +35,12 @@ const (
 // {"error": {"code": "...", "message": "...", "details": [...]}}.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
+}
+
+// ConsoleErrorBody is the shape of an error answer on a console client route (the shop):
+// {"error": "<message>"}, the string Tinfoil and CyberFoil show.
+type ConsoleErrorBody struct {
+	Error string `json:"error"`
 }
 
 // ErrorDetail is the error itself: a stable code for programs and a message for people.
@@ -82,6 +89,9 @@ func classify(err error) *apiError {
 	var ae *apiError
 	var invalid settings.ValidationError
 	var fe *fiber.Error
+	if ae := classifyAccount(err); ae != nil {
+		return ae
+	}
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -141,6 +151,10 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	}
 	// A streamed body (shop download) may already be attached; the error replaces it.
 	c.Response().ResetBody()
+	if console, _ := c.Locals(localConsole).(bool); console {
+		// What Tinfoil and CyberFoil show: "error" must be a string.
+		return c.Status(ae.status).JSON(ConsoleErrorBody{Error: ae.message})
+	}
 	return c.Status(ae.status).JSON(ErrorBody{Error: ErrorDetail{Code: ae.code, Message: ae.message, Details: ae.details}})
 }
 

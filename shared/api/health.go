@@ -5,9 +5,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
-	"github.com/shelfhq/shelf/shared/metrics"
 	"github.com/shelfhq/shelf/shared/store"
 )
 
@@ -49,7 +47,5 @@ func (s *server) databaseReady(ctx context.Context) error {
 	return nil
 }
 
-// metrics serves the registry in the Prometheus text format.
-func (s *server) metrics() fiber.Handler {
-	return adaptor.HTTPHandler(metrics.Handler(s.opts.Metrics))
-}
+// serveMetrics serves the registry in the Prometheus text format.
+func (s *server) serveMetrics(c *fiber.Ctx) error { return s.metricsHandler(c) }

@@ -72,11 +72,27 @@ type response struct {
 // are name, value pairs.
 func (b *testBundle) do(t testing.TB, method, path string, body any, headers ...string) response {
 	t.Helper()
+	return doApp(t, b.app, method, path, body, headers...)
+}
+
+// doForm posts an HTML form's body.
+func (b *testBundle) doForm(t testing.TB, path, form string) response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader([]byte(form)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return send(t, b.app, req)
+}
+
+// doApp is do on any app (another replica over the same database).
+func doApp(t testing.TB, app *fiber.App, method, path string, body any, headers ...string) response {
+	t.Helper()
 	var r io.Reader = http.NoBody
 	switch v := body.(type) {
 	case nil:
 	case string:
-		r = bytes.NewReader([]byte(v))
+		if v != "" {
+			r = bytes.NewReader([]byte(v))
+		}
 	case []byte:
 		r = bytes.NewReader(v)
 	default:
@@ -91,7 +107,12 @@ func (b *testBundle) do(t testing.TB, method, path string, body any, headers ...
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := b.app.Test(req, -1)
+	return send(t, app, req)
+}
+
+func send(t testing.TB, app *fiber.App, req *http.Request) response {
+	t.Helper()
+	resp, err := app.Test(req, -1)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
@@ -128,6 +149,19 @@ func requireError(t testing.TB, r response, status int, code string) apiError {
 	require.NotEmpty(t, e.Error.Message)
 	require.NotNil(t, e.Error.Details, "details is always an array")
 	return e
+}
+
+// requireConsoleError checks an error answer of a console client route (the shop): its
+// status and {"error": "<message>"}, and returns the message.
+func requireConsoleError(t testing.TB, r response, status int) string {
+	t.Helper()
+	require.Equal(t, status, r.status, "body: %s", r.body)
+	require.Contains(t, r.header.Get("Content-Type"), "application/json")
+	e := decode[struct {
+		Error string `json:"error"`
+	}](t, r)
+	require.NotEmpty(t, e.Error, "body: %s", r.body)
+	return e.Error
 }
 
 // requireFieldError checks a 422 invalid_field that names field.

@@ -45,6 +45,12 @@ func answerProblem(method string, status int, header http.Header, body []byte) s
 	if ct := header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		return fmt.Sprintf("error %d with Content-Type %q", status, ct)
 	}
+	var console struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &console) == nil && console.Error != "" {
+		return "" // a console client route's error: the message as a string
+	}
 	var e struct {
 		Error *struct {
 			Code    string            `json:"code"`

@@ -87,7 +87,7 @@ func (r *routeTemplates) label(reported, path string) string {
 	if found != "" {
 		return found
 	}
-	if isAPIPath(path) || openPaths[path] {
+	if isAPIPath(path) || path == "/livez" || path == "/readyz" || path == "/metrics" {
 		return routeUnmatched
 	}
 	return routeWeb

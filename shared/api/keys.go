@@ -37,11 +37,6 @@ type keysUpload struct {
 	Text string `json:"text"`
 }
 
-func (s *server) keysRoutes(api fiber.Router) {
-	api.Get("/keys", s.getKeys)
-	api.Put("/keys", s.putKeys)
-}
-
 func (s *server) getKeys(c *fiber.Ctx) error {
 	st, err := s.keysStatus(c)
 	if err != nil {

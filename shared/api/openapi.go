@@ -13,109 +13,23 @@ import (
 // obj is a JSON object of the OpenAPI document.
 type obj = map[string]any
 
-// operation describes one route. The list below is the API's reference: a test fails when a
-// route is registered without an operation here, or an operation has no route.
-type operation struct {
-	method, path, summary, tag string
-	params                     []obj
-	body                       obj  // request body schema; nil for none
-	bodyOptional               bool // an empty body is allowed
-	status                     int  // success status
-	result                     obj  // success body schema; nil for a file
-	// others are the other statuses it answers (a 2xx among them has the success body);
-	// document adds 401, 413 and 500 as they apply.
-	others []int
-	// access says who may call it: mutating (token when set), reading (token with
-	// ProtectReads) or open (never a token).
-	access access
-}
-
-type access int
-
-const (
-	reading access = iota
-	mutating
-	open
-)
-
+// The OpenAPI document is built once: it depends on nothing but the code. (A plain Once: the
+// route table it is built from refers to the handler that serves it.)
 var (
-	idParam     = pathParam("id", "The task's id.", obj{"type": "integer", "minimum": 1})
-	limitParam  = queryParam("limit", "Page size, 1–1000 (default 50).", obj{"type": "integer", "minimum": 1, "maximum": 1000})
-	cursorParam = queryParam("cursor", "The next_cursor of the previous page.", obj{"type": "integer", "minimum": 1})
+	openAPIOnce  sync.Once
+	openAPIBytes []byte
 )
 
-// operations lists every route; see the type's comment.
-func operations() []operation {
-	task := ref("TaskResponse")
-	return append([]operation{
-		{method: "GET", path: "/livez", tag: "health", summary: "The process is alive.", status: 200, result: ref("Status"), access: open},
-		{method: "GET", path: "/readyz", tag: "health", summary: "The database answers and its schema is current.", status: 200, result: ref("Status"), others: []int{503}, access: open},
-		{method: "GET", path: "/metrics", tag: "health", summary: "Prometheus metrics in the text exposition format.", status: 200, access: open},
-		{method: "GET", path: "/api/openapi.json", tag: "meta", summary: "This document.", status: 200, result: obj{"type": "object"}},
-
-		{method: "POST", path: "/api/tasks", tag: "tasks", summary: "Enqueue a task. 201 when created; 200 with deduplicated=true when a pending task with the same dedup key absorbed it.",
-			body: ref("CreateTask"), status: 201, result: ref("Enqueued"), others: []int{200, 400, 422}, access: mutating},
-		{method: "GET", path: "/api/tasks", tag: "tasks", summary: "List tasks, newest first; top-level tasks unless parent_id is given.",
-			params: []obj{queryParam("status", "Only tasks in this status.", ref("TaskStatus")), queryParam("name", "Only tasks of this type.", obj{"type": "string"}),
-				queryParam("parent_id", "List this task's children.", obj{"type": "integer", "minimum": 1}), limitParam, cursorParam},
-			status: 200, result: ref("TaskList"), others: []int{422}},
-		{method: "DELETE", path: "/api/tasks", tag: "tasks", summary: "Delete every finished top-level task in one status, with its children.",
-			params: []obj{required(queryParam("status", "completed, failed or cancelled.", obj{"type": "string", "enum": []string{"completed", "failed", "cancelled"}}))},
-			status: 200, result: ref("Deleted"), others: []int{422}, access: mutating},
-		{method: "GET", path: "/api/tasks/{id}", tag: "tasks", summary: "One task, with its children counted by status.", params: []obj{idParam},
-			status: 200, result: ref("TaskDetail"), others: []int{404, 422}},
-		{method: "PATCH", path: "/api/tasks/{id}", tag: "tasks", summary: "Reschedule a pending task (run_after, priority).", params: []obj{idParam},
-			body: ref("Reschedule"), status: 200, result: task, others: []int{400, 404, 409, 422}, access: mutating},
-		{method: "DELETE", path: "/api/tasks/{id}", tag: "tasks", summary: "Remove a pending top-level task.", params: []obj{idParam},
-			status: 200, result: ref("Deleted"), others: []int{404, 409, 422}, access: mutating},
-		{method: "POST", path: "/api/tasks/{id}/cancel", tag: "tasks", summary: "Cancel a task: at once when pending or waiting; a running task is asked to stop.",
-			params: []obj{idParam}, status: 200, result: task, others: []int{404, 409, 422}, access: mutating},
-		{method: "POST", path: "/api/tasks/{id}/retry", tag: "tasks", summary: "Run a failed or cancelled task again, attempts reset.",
-			params: []obj{idParam}, status: 200, result: task, others: []int{404, 409, 422}, access: mutating},
-		{method: "GET", path: "/api/task-types", tag: "tasks", summary: "The task names POST /api/tasks accepts.", status: 200, result: ref("TaskTypes")},
-		{method: "GET", path: "/api/workers", tag: "queue", summary: "Worker processes seen in the last minute, with their slots.", status: 200, result: ref("Workers")},
-		{method: "GET", path: "/api/stats", tag: "queue", summary: "Task counts by status and by name.", status: 200, result: ref("Stats")},
-
-		{method: "GET", path: "/api/settings", tag: "settings", summary: "The settings in force (settings.yaml).", status: 200, result: ref("Settings")},
-		{method: "PUT", path: "/api/settings", tag: "settings", summary: "Change settings with a whole or partial document; objects merge, lists are replaced. Added library paths are scanned, removed ones forgotten.",
-			body: ref("SettingsPatch"), status: 200, result: ref("Settings"), others: []int{400, 422}, access: mutating},
-		{method: "POST", path: "/api/settings/preview", tag: "settings", summary: "Render the organizer templates of a settings patch (as PUT takes) for an example file of each kind, without saving; invalid settings are PUT's 422.",
-			body: ref("SettingsPatch"), bodyOptional: true, status: 200, result: ref("SettingsPreview"), others: []int{400, 422}, access: mutating},
-
-		{method: "GET", path: "/api/keys", tag: "keys", summary: "The keys file's status: valid or not, the master keys present and the keys files of the library needed but it lacks. Never a key.",
-			status: 200, result: ref("KeysStatus")},
-		{method: "PUT", path: "/api/keys", tag: "keys", summary: "Store prod.keys (the body is its text, or {\"text\": ...} as JSON); files not identified by content are identified again.",
-			body: ref("KeysUpload"), status: 200, result: ref("KeysUploadResult"), others: []int{400, 422}, access: mutating},
-
-		{method: "GET", path: "/api/library", tag: "library", summary: "The generated library index, with a strong ETag (If-None-Match gives 304).",
-			params: []obj{headerParam("If-None-Match", "An ETag from an earlier answer.")}, status: 200, result: obj{"type": "object"}, others: []int{304, 404}},
-		{method: "POST", path: "/api/library/scan", tag: "library", summary: "Scan one configured library folder, or every one when path is absent.",
-			body: ref("ScanRequest"), bodyOptional: true, status: 202, result: ref("ScanResult"), others: []int{400, 422}, access: mutating},
-		{method: "GET", path: "/api/titles/{title_id}", tag: "library", summary: "A title of the catalog with every known app, owned or not.",
-			params: []obj{pathParam("title_id", "16 hexadecimal digits.", obj{"type": "string", "pattern": "^[0-9A-Fa-f]{16}$"})},
-			status: 200, result: ref("TitleDetail"), others: []int{404, 422}},
-		{method: "GET", path: "/api/files", tag: "library", summary: "The catalog's files, newest first; unidentified=true keeps those not identified (see identification_error).",
-			params: []obj{queryParam("unidentified", "true: only files not identified.", obj{"type": "boolean"}),
-				queryParam("noted", "true: the newest identified files with an identification_note (name and content disagree, or the content was not read).", obj{"type": "boolean"}),
-				limitParam, cursorParam},
-			status: 200, result: ref("FileList"), others: []int{422}},
-
-		{method: "GET", path: "/api/shop", tag: "shop", summary: "The Tinfoil-compatible shop index.", status: 200, result: ref("Shop")},
-		{method: "GET", path: "/api/shop/files/{id}/{name}", tag: "shop", summary: "Download a file; supports Range (206).",
-			params: []obj{pathParam("id", "The file's id.", obj{"type": "integer", "minimum": 1}), pathParam("name", "The file's name (for display).", obj{"type": "string"}),
-				headerParam("Range", "One byte range, e.g. bytes=0-1023.")},
-			status: 200, others: []int{206, 404, 416, 422}},
-	}, append(titleDBOperations(), customTitleOperations()...)...)
+func openAPIDocument() []byte {
+	openAPIOnce.Do(func() {
+		b, err := json.Marshal(buildOpenAPI())
+		if err != nil {
+			panic("api: the OpenAPI document does not marshal: " + err.Error())
+		}
+		openAPIBytes = b
+	})
+	return openAPIBytes
 }
-
-// openAPIDocument is built once: it depends on nothing but the code.
-var openAPIDocument = sync.OnceValue(func() []byte {
-	b, err := json.Marshal(buildOpenAPI())
-	if err != nil {
-		panic("api: the OpenAPI document does not marshal: " + err.Error())
-	}
-	return b
-})
 
 func (s *server) openAPI(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
@@ -124,7 +38,7 @@ func (s *server) openAPI(c *fiber.Ctx) error {
 
 func buildOpenAPI() obj {
 	paths := obj{}
-	for _, op := range operations() {
+	for _, op := range routeTable() {
 		item, _ := paths[op.path].(obj)
 		if item == nil {
 			item = obj{}
@@ -135,15 +49,24 @@ func buildOpenAPI() obj {
 	return obj{
 		"openapi": "3.1.0",
 		"info": obj{"title": "shelf", "version": "1",
-			"description": "shelf's REST API. Every error answer is an Error. With SHELF_API_TOKEN set, " +
-				"requests that change something need \"Authorization: Bearer <token>\"; reads need it too " +
-				"when the api protects reads; without it, no request needs one (hence the empty security " +
-				"alternative). Besides the statuses listed per operation, a path that no operation has " +
-				"answers 404 and a path's unlisted method 405, both with an Error body."},
+			"description": "shelf's REST API. Every error answer is an Error, except on the shop's " +
+				"routes, which console clients call: there it is a ConsoleError ({\"error\": \"<message>\"}). " +
+				"Once a user exists, every route but the probes, /metrics and the login needs a user with " +
+				"the route's role (admin may do everything), by session cookie (browsers; changes also need " +
+				"the X-CSRF-Token header), \"Authorization: Bearer\" (a user's API token, or " +
+				"SHELF_API_TOKEN as root) or HTTP Basic. Before any user exists the api is as without " +
+				"accounts: with SHELF_API_TOKEN, requests that change something need it as a bearer token, " +
+				"and reads too when the api protects reads; without it, nothing needs credentials (hence " +
+				"the empty security alternative). Besides the statuses listed per operation, a path that " +
+				"no operation has answers 404 and a path's unlisted method 405, both with an Error body."},
 		"paths": paths,
 		"components": obj{
-			"schemas":         schemas(),
-			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}},
+			"schemas": schemas(),
+			"securitySchemes": obj{
+				"bearer": obj{"type": "http", "scheme": "bearer", "description": "A user's API token (shelf_…), or SHELF_API_TOKEN (root)."},
+				"basic":  obj{"type": "http", "scheme": "basic", "description": "A user name and password; what consoles send."},
+				"cookie": obj{"type": "apiKey", "in": "cookie", "name": SessionCookie, "description": "A browser session from POST /api/login; changes also need the X-CSRF-Token header."},
+			},
 		},
 	}
 }
@@ -159,24 +82,27 @@ func (op operation) document() obj {
 	}
 	responses := obj{strconv.Itoa(op.status): op.success()}
 	others := op.others
-	switch op.access {
-	case mutating:
-		// The token is needed only when SHELF_API_TOKEN is set.
-		doc["security"] = []obj{{}, {"bearer": []string{}}}
-		others = append(others, 401, 413)
-	case reading:
-		// Open unless the api protects reads.
-		doc["security"] = []obj{{}, {"bearer": []string{}}}
-		others = append(others, 401)
-	case open:
+	// Who may call it once users exist; the route table's own words, which a test walks.
+	doc["x-shelf-role"] = op.need.String()
+	if op.console {
+		doc["x-shelf-console"] = true
+	}
+	if op.need == needNothing {
 		doc["security"] = []obj{}
+	} else {
+		// Optional while no user exists and no SHELF_API_TOKEN is set.
+		doc["security"] = []obj{{}, {"bearer": []string{}}, {"basic": []string{}}, {"cookie": []string{}}}
+		others = append(others, 401, 403, 429)
+		if op.changes() {
+			others = append(others, 413)
+		}
 	}
 	for _, code := range append(others, 500) {
 		if code >= 200 && code < 300 && code != http.StatusPartialContent {
 			responses[strconv.Itoa(code)] = op.successWith(code)
 			continue
 		}
-		responses[strconv.Itoa(code)] = otherResponse(code)
+		responses[strconv.Itoa(code)] = op.otherResponse(code)
 	}
 	doc["responses"] = responses
 	return doc
@@ -196,15 +122,20 @@ func (op operation) successWith(code int) obj {
 	return obj{"description": http.StatusText(code), "content": obj{"application/json": obj{"schema": op.result}}}
 }
 
-// otherResponse describes a status besides the success one: an Error for 4xx and 5xx.
-func otherResponse(code int) obj {
+// otherResponse describes a status besides the success one: an Error for 4xx and 5xx (a
+// ConsoleError on console routes).
+func (op operation) otherResponse(code int) obj {
 	switch code {
 	case 206:
 		return obj{"description": "The requested byte range.", "content": obj{"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary"}}}}
 	case 304:
 		return obj{"description": "Not modified: the If-None-Match ETag is current."}
 	}
-	return obj{"description": http.StatusText(code), "content": obj{"application/json": obj{"schema": ref("Error")}}}
+	schema := ref("Error")
+	if op.console {
+		schema = ref("ConsoleError")
+	}
+	return obj{"description": http.StatusText(code), "content": obj{"application/json": obj{"schema": schema}}}
 }
 
 // operationID is e.g. "post_api_tasks_id_cancel".

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -131,6 +132,10 @@ func (s *server) listTasks(c *fiber.Ctx) error {
 
 func taskFilter(c *fiber.Ctx) (queue.Filter, error) {
 	f := queue.Filter{Status: queue.Status(c.Query("status")), Name: c.Query("name")}
+	// No task name holds a NUL or invalid UTF-8, and PostgreSQL refuses to compare with one.
+	if strings.ContainsRune(f.Name, 0) || !utf8.ValidString(f.Name) {
+		return f, invalidField("name", "must be a task name (valid UTF-8 without NUL)")
+	}
 	if f.Status != "" && !f.Status.Valid() {
 		return f, invalidField("status", "must be one of %s, got %q", strings.Join(statusNames(), ", "), f.Status)
 	}

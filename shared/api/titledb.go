@@ -62,7 +62,7 @@ func titleDBOperations() []operation {
 	view := object(obj{"configured_url": str(), "source": obj{"oneOf": []obj{source, {"type": "null"}}}, "locales": locales},
 		"configured_url", "source", "locales")
 	return []operation{
-		{method: "GET", path: "/api/titledb", tag: "titledb", summary: "The title database in use (source, when it was checked and changed) and its regions with their languages.",
+		{method: "GET", path: "/api/titledb", handle: (*server).getTitleDB, need: needShop, tag: "titledb", summary: "The title database in use (source, when it was checked and changed) and its regions with their languages.",
 			status: 200, result: view},
 	}
 }

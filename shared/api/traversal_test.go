@@ -77,7 +77,7 @@ func TestShopRefusesCatalogPathsThatClimbOut(t *testing.T) {
 	} {
 		f := addCatalogPath(t, s.testBundle, s.library, path, 6)
 		r := s.do(t, http.MethodGet, s.fileURL(f), nil)
-		requireError(t, r, http.StatusNotFound, "not_found")
+		requireConsoleError(t, r, http.StatusNotFound)
 		require.NotContains(t, string(r.body), "SECRET", path)
 	}
 }

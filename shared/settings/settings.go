@@ -22,6 +22,7 @@ type Settings struct {
 	TitleDB   TitleDB   `yaml:"titledb" json:"titledb"`
 	Scheduler Scheduler `yaml:"scheduler" json:"scheduler"`
 	Worker    Worker    `yaml:"worker" json:"worker"`
+	Shop      Shop      `yaml:"shop" json:"shop"`
 }
 
 // Library says where the games are and how shelf may rearrange them.
@@ -96,6 +97,13 @@ type Worker struct {
 	// so a task enqueued later with a higher priority waits behind those at most 1 s (then they
 	// go back to the queue), usually only until half of them have started.
 	Slots int `yaml:"slots" json:"slots"`
+}
+
+// Shop is the shop that consoles (Tinfoil, CyberFoil, DBI, Sphaira) browse.
+type Shop struct {
+	// Public lets anyone who reaches the api browse and download the shop, without a user.
+	// Defaults to false: once users exist, the shop needs a user with the shop role.
+	Public bool `yaml:"public" json:"public"`
 }
 
 // Default template values. Base games and updates share one folder per title so that an update

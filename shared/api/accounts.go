@@ -1,0 +1,189 @@
+package api
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/shelfhq/shelf/shared/account"
+)
+
+// userJSON is a user as the API shows it.
+type userJSON struct {
+	Username  string    `json:"username"`
+	Roles     []string  `json:"roles"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func toUserJSON(u account.User) userJSON {
+	return userJSON{Username: u.Username, Roles: u.Roles.Names(), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+// meJSON is GET /api/me: who the caller is and what the UI needs to know about the api.
+type meJSON struct {
+	// User is the signed-in user; null for the root token and for an api without accounts.
+	User *userJSON `json:"user"`
+	// Roles are what the caller may do (all of them for root and an open api).
+	Roles []string `json:"roles"`
+	// Via is how the caller was recognised: session, token, basic, root or open.
+	Via string `json:"via"`
+	// Open is true while no user exists and no SHELF_API_TOKEN is set: anyone may do anything.
+	Open bool `json:"open"`
+	// SetupNeeded is true while no user exists: the UI offers the first-run setup page.
+	SetupNeeded bool `json:"setup_needed"`
+	// CSRFToken goes in the X-CSRF-Token header of every change a session makes; "" otherwise.
+	CSRFToken string `json:"csrf_token"`
+	// BasicOverHTTP is true once a client sent Basic credentials over plain HTTP to this
+	// replica (its password could be read on the network).
+	BasicOverHTTP bool `json:"basic_over_http"`
+}
+
+func (s *server) me(c *fiber.Ctx) error {
+	users, err := s.usersExist(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.meOf(principalOf(c), users))
+}
+
+func (s *server) meOf(p *principal, users bool) meJSON {
+	out := meJSON{Roles: p.roles.Names(), Via: p.via, Open: !users && s.opts.Token == "", SetupNeeded: !users,
+		BasicOverHTTP: s.acc.basicOverHTTP.Load()}
+	if p.user != nil {
+		u := toUserJSON(*p.user)
+		out.User = &u
+	}
+	if p.via == "session" {
+		out.CSRFToken = s.acc.secret.CSRFToken(p.session.Key)
+	}
+	return out
+}
+
+// credentials are the body of POST /api/login and POST /api/setup, as JSON or as a form.
+type credentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func readCredentials(c *fiber.Ctx) (credentials, error) {
+	var cr credentials
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
+		cr.Username, cr.Password = c.FormValue("username"), c.FormValue("password")
+	} else if err := decodeBody(c.Body(), &cr); err != nil {
+		return cr, err
+	}
+	if cr.Username == "" {
+		return cr, invalidField("username", "is required")
+	}
+	if cr.Password == "" {
+		return cr, invalidField("password", "is required")
+	}
+	return cr, nil
+}
+
+// login checks a user name and password and starts a session: the cookie, and in the answer
+// the CSRF token the UI sends with every change.
+func (s *server) login(c *fiber.Ctx) error {
+	cr, err := readCredentials(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.checkPassword(c, cr.Username, cr.Password)
+	if err != nil {
+		return err
+	}
+	return s.startSession(c, u)
+}
+
+func (s *server) startSession(c *fiber.Ctx, u account.User) error {
+	sess, err := account.CreateSession(c.UserContext(), s.db, u)
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{
+		Name: SessionCookie, Value: sess.ID, Path: "/", Expires: sess.ExpiresAt,
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https",
+	})
+	s.log.Info("signed in", "user", u.Username, "client", c.IP())
+	return c.JSON(s.meOf(&principal{user: &u, roles: u.Roles, via: "session", session: sess}, true))
+}
+
+// logout ends the session of the cookie, if any, and clears the cookie.
+func (s *server) logout(c *fiber.Ctx) error {
+	if id := c.Cookies(SessionCookie); id != "" {
+		if err := account.DeleteSession(c.UserContext(), s.db, id); err != nil {
+			return err
+		}
+	}
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0),
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// setup makes the first admin, only while no user exists, and signs it in. It needs what any
+// change needs before accounts exist (SHELF_API_TOKEN, when set).
+func (s *server) setup(c *fiber.Ctx) error {
+	cr, err := readCredentials(c)
+	if err != nil {
+		return err
+	}
+	u, made, err := account.CreateFirstAdmin(c.UserContext(), s.db, cr.Username, cr.Password)
+	if err != nil {
+		return err
+	}
+	if !made {
+		return newError(fiber.StatusConflict, codeInvalidState, "a user exists already: sign in instead")
+	}
+	s.acc.usersSeenAt.Store(time.Now().UnixNano())
+	s.log.Warn("first admin created on the setup page: the api now needs a user", "user", u.Username, "client", c.IP())
+	return s.startSession(c, u)
+}
+
+// classifyAccount maps the account package's errors for classify.
+func classifyAccount(err error) *apiError {
+	var invalid *account.InvalidError
+	switch {
+	case errors.As(err, &invalid):
+		return invalidField(invalid.Field, "%s", invalid.Message)
+	case errors.Is(err, account.ErrNotFound):
+		return notFound("%v", err)
+	case errors.Is(err, account.ErrExists), errors.Is(err, account.ErrLastAdmin):
+		return newError(fiber.StatusConflict, "conflict", "%v", err)
+	}
+	return nil
+}
+
+// accountOperations documents the sign-in and account routes.
+func accountOperations() []operation {
+	user := object(obj{"username": str(), "roles": array(roleSchema()), "created_at": dateTime(), "updated_at": dateTime()},
+		"username", "roles", "created_at", "updated_at")
+	me := object(obj{"user": obj{"oneOf": []obj{user, {"type": "null"}}}, "roles": array(roleSchema()),
+		"via":  obj{"type": "string", "enum": []string{"session", "token", "basic", "root", "open", "public"}},
+		"open": boolean(), "setup_needed": boolean(), "csrf_token": str(), "basic_over_http": boolean()},
+		"user", "roles", "via", "open", "setup_needed", "csrf_token", "basic_over_http")
+	creds := object(obj{"username": str(), "password": str()}, "username", "password")
+	return []operation{
+		{method: "POST", path: "/api/login", handle: (*server).login, need: needNothing, tag: "accounts",
+			summary: "Sign in with a user name and password (JSON or a form): sets the session cookie and answers the CSRF token. Failures are limited per client address and per user name (429 with Retry-After).",
+			body:    creds, status: 200, result: me, others: []int{400, 401, 422, 429}},
+		{method: "POST", path: "/api/logout", handle: (*server).logout, need: needNothing, tag: "accounts",
+			summary: "End the cookie's session and clear the cookie.", status: 204},
+		{method: "POST", path: "/api/setup", handle: (*server).setup, tag: "accounts",
+			summary: "Make the first admin, only while no user exists (409 after), and sign it in. Needs SHELF_API_TOKEN when that is set.",
+			body:    creds, status: 200, result: me, others: []int{400, 409, 422}},
+		{method: "GET", path: "/api/me", handle: (*server).me, need: needUser, tag: "accounts",
+			summary: "Who the caller is, with the CSRF token of a session, and whether the api is open or needs its first admin.",
+			status:  200, result: me},
+	}
+}
+
+func roleSchema() obj {
+	names := make([]string, len(account.Roles))
+	for i, r := range account.Roles {
+		names[i] = string(r)
+	}
+	return obj{"type": "string", "enum": names}
+}
