@@ -113,14 +113,15 @@ func (s *server) startSession(c *fiber.Ctx, u account.User) error {
 
 // logout ends the session of the cookie, if any, and clears the cookie.
 func (s *server) logout(c *fiber.Ctx) error {
-	if id := c.Cookies(SessionCookie); id != "" {
+	id := c.Cookies(SessionCookie)
+	if id != "" {
 		if err := account.DeleteSession(c.UserContext(), s.db, id); err != nil {
 			return err
 		}
 	}
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0),
 		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
-	return c.SendStatus(fiber.StatusNoContent)
+	return c.JSON(fiber.Map{"signed_out": id != ""})
 }
 
 // setup makes the first admin, only while no user exists, and signs it in. It needs what any
@@ -165,19 +166,20 @@ func accountOperations() []operation {
 		"open": boolean(), "setup_needed": boolean(), "csrf_token": str(), "basic_over_http": boolean()},
 		"user", "roles", "via", "open", "setup_needed", "csrf_token", "basic_over_http")
 	creds := object(obj{"username": str(), "password": str()}, "username", "password")
-	return []operation{
+	return append([]operation{
 		{method: "POST", path: "/api/login", handle: (*server).login, need: needNothing, tag: "accounts",
 			summary: "Sign in with a user name and password (JSON or a form): sets the session cookie and answers the CSRF token. Failures are limited per client address and per user name (429 with Retry-After).",
 			body:    creds, status: 200, result: me, others: []int{400, 401, 422, 429}},
 		{method: "POST", path: "/api/logout", handle: (*server).logout, need: needNothing, tag: "accounts",
-			summary: "End the cookie's session and clear the cookie.", status: 204},
+			summary: "End the cookie's session and clear the cookie; signed_out says whether there was one.",
+			status:  200, result: object(obj{"signed_out": boolean()}, "signed_out")},
 		{method: "POST", path: "/api/setup", handle: (*server).setup, tag: "accounts",
 			summary: "Make the first admin, only while no user exists (409 after), and sign it in. Needs SHELF_API_TOKEN when that is set.",
 			body:    creds, status: 200, result: me, others: []int{400, 409, 422}},
 		{method: "GET", path: "/api/me", handle: (*server).me, need: needUser, tag: "accounts",
 			summary: "Who the caller is, with the CSRF token of a session, and whether the api is open or needs its first admin.",
 			status:  200, result: me},
-	}
+	}, userOperations(user)...)
 }
 
 func roleSchema() obj {
@@ -186,4 +188,185 @@ func roleSchema() obj {
 		names[i] = string(r)
 	}
 	return obj{"type": "string", "enum": names}
+}
+
+// newUserRequest is the body of POST /api/users.
+type newUserRequest struct {
+	Username string   `json:"username"`
+	Password string   `json:"password"`
+	Roles    []string `json:"roles"`
+}
+
+// userPatch is the body of PATCH /api/users/{name}: fields left out stay as they are.
+type userPatch struct {
+	Password *string  `json:"password"`
+	Roles    []string `json:"roles"`
+}
+
+func (s *server) listUsers(c *fiber.Ctx) error {
+	users, err := account.ListUsers(c.UserContext(), s.db)
+	if err != nil {
+		return err
+	}
+	out := make([]userJSON, len(users))
+	for i, u := range users {
+		out[i] = toUserJSON(u)
+	}
+	return c.JSON(fiber.Map{"users": out})
+}
+
+func (s *server) createUser(c *fiber.Ctx) error {
+	var req newUserRequest
+	if err := decodeBody(c.Body(), &req); err != nil {
+		return err
+	}
+	if req.Roles == nil {
+		return invalidField("roles", "is required: a list of admin, shop, backup (may be empty)")
+	}
+	roles, err := account.NewRoleSet("roles", req.Roles)
+	if err != nil {
+		return err
+	}
+	u, err := account.CreateUser(c.UserContext(), s.db, account.NewUser{Username: req.Username, Password: req.Password, Roles: roles})
+	if err != nil {
+		return err
+	}
+	s.acc.usersSeenAt.Store(time.Now().UnixNano())
+	s.log.Info("user added", "user", u.Username, "roles", strings.Join(u.Roles.Names(), ","), "by", principalName(principalOf(c)))
+	return c.Status(fiber.StatusCreated).JSON(toUserJSON(u))
+}
+
+func (s *server) updateUser(c *fiber.Ctx) error {
+	var req userPatch
+	if err := decodeBody(c.Body(), &req); err != nil {
+		return err
+	}
+	var ch account.UserChange
+	ch.Password = req.Password
+	if req.Roles != nil {
+		roles, err := account.NewRoleSet("roles", req.Roles)
+		if err != nil {
+			return err
+		}
+		ch.Roles = &roles
+	}
+	keep := ""
+	if p := principalOf(c); p != nil && p.via == "session" {
+		keep = p.session.Key // changing one's own password keeps one's own session
+	}
+	u, err := account.UpdateUser(c.UserContext(), s.db, c.Params("name"), ch, keep)
+	if err != nil {
+		return err
+	}
+	s.log.Info("user changed", "user", u.Username, "roles", strings.Join(u.Roles.Names(), ","),
+		"password_changed", ch.Password != nil, "by", principalName(principalOf(c)))
+	return c.JSON(toUserJSON(u))
+}
+
+func (s *server) deleteUser(c *fiber.Ctx) error {
+	name := c.Params("name")
+	if err := account.DeleteUser(c.UserContext(), s.db, name); err != nil {
+		return err
+	}
+	s.log.Info("user deleted", "user", name, "by", principalName(principalOf(c)))
+	return c.JSON(fiber.Map{"deleted": 1})
+}
+
+func principalName(p *principal) string {
+	switch {
+	case p == nil:
+		return ""
+	case p.user != nil:
+		return p.user.Username
+	}
+	return p.via
+}
+
+// signedInUser is the caller's own account; the root token and an open api have none.
+func signedInUser(c *fiber.Ctx) (account.User, error) {
+	p := principalOf(c)
+	if p == nil || p.user == nil {
+		return account.User{}, newError(fiber.StatusConflict, codeInvalidState,
+			"API tokens belong to users: sign in as a user (the root token and an api without users have none)")
+	}
+	return *p.user, nil
+}
+
+func (s *server) listTokens(c *fiber.Ctx) error {
+	u, err := signedInUser(c)
+	if err != nil {
+		return err
+	}
+	tokens, err := account.ListTokens(c.UserContext(), s.db, u)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"tokens": tokens})
+}
+
+func (s *server) createToken(c *fiber.Ctx) error {
+	u, err := signedInUser(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := decodeBody(c.Body(), &req); err != nil {
+		return err
+	}
+	tok, secret, err := account.CreateToken(c.UserContext(), s.db, u, req.Name)
+	if err != nil {
+		return err
+	}
+	s.log.Info("API token created", "user", u.Username, "token", tok.Name)
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"token": tok, "secret": secret})
+}
+
+func (s *server) revokeToken(c *fiber.Ctx) error {
+	u, err := signedInUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := account.RevokeToken(c.UserContext(), s.db, u, id); err != nil {
+		return err
+	}
+	s.log.Info("API token revoked", "user", u.Username, "token_id", id)
+	return c.JSON(fiber.Map{"deleted": 1})
+}
+
+// userOperations documents the users and tokens routes.
+func userOperations(user obj) []operation {
+	name := pathParam("name", "The user name.", obj{"type": "string"})
+	token := object(obj{"id": integer(), "name": str(), "created_at": dateTime(),
+		"last_used_at": obj{"oneOf": []obj{dateTime(), {"type": "null"}}}}, "id", "name", "created_at", "last_used_at")
+	roles := array(roleSchema())
+	return []operation{
+		{method: "GET", path: "/api/users", handle: (*server).listUsers, tag: "accounts", summary: "Every user with their roles, by name.",
+			status: 200, result: object(obj{"users": array(user)}, "users")},
+		{method: "POST", path: "/api/users", handle: (*server).createUser, tag: "accounts",
+			summary: "Add a user: a name (no ':' or '/'), a password of at least 8 characters, and roles (admin, shop, backup; any combination).",
+			body:    object(obj{"username": str(), "password": str(), "roles": roles}, "username", "password", "roles"),
+			status:  201, result: user, others: []int{400, 409, 422}},
+		{method: "PATCH", path: "/api/users/{name}", handle: (*server).updateUser, tag: "accounts",
+			summary: "Change a user's password and/or roles. A new password ends the user's other sessions; taking admin from the last admin is 409.",
+			params:  []obj{name}, body: object(obj{"password": str(), "roles": roles}),
+			status: 200, result: user, others: []int{400, 404, 409, 422}},
+		{method: "DELETE", path: "/api/users/{name}", handle: (*server).deleteUser, tag: "accounts",
+			summary: "Delete a user with its sessions and tokens; the last admin cannot be deleted (409).",
+			params:  []obj{name}, status: 200, result: ref("Deleted"), others: []int{404, 409}},
+		{method: "GET", path: "/api/me/tokens", handle: (*server).listTokens, need: needUser, tag: "accounts",
+			summary: "The caller's API tokens (never their secrets).", status: 200, result: object(obj{"tokens": array(token)}, "tokens"), others: []int{409}},
+		{method: "POST", path: "/api/me/tokens", handle: (*server).createToken, need: needUser, tag: "accounts",
+			summary: "Create an API token for scripts and consoles (Authorization: Bearer); its secret is in this answer only.",
+			body:    object(obj{"name": str()}, "name"), status: 201, result: object(obj{"token": token, "secret": str()}, "token", "secret"),
+			others: []int{400, 409, 422}},
+		{method: "DELETE", path: "/api/me/tokens/{id}", handle: (*server).revokeToken, need: needUser, tag: "accounts",
+			summary: "Revoke one of the caller's API tokens.", params: []obj{pathParam("id", "The token's id.", obj{"type": "integer", "minimum": 1})},
+			status: 200, result: ref("Deleted"), others: []int{404, 409, 422}},
+	}
 }
