@@ -9,6 +9,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/shelfhq/shelf/shared/account"
 	"github.com/shelfhq/shelf/shared/admin"
 	"github.com/shelfhq/shelf/shared/api"
 	"github.com/shelfhq/shelf/shared/config"
@@ -30,6 +31,15 @@ func main() {
 
 func run(ctx context.Context, s *service.Service) error {
 	metrics.RegisterQueue(s.Metrics, s.Queue, s.Log)
+	if s.Config.AdminUser != "" {
+		u, made, err := account.CreateFirstAdmin(ctx, s.DB, s.Config.AdminUser, s.Config.AdminPassword)
+		if err != nil {
+			return fmt.Errorf("first admin (SHELF_ADMIN_USER): %w", err)
+		}
+		if made {
+			s.Log.Info("first admin created from SHELF_ADMIN_USER", "user", u.Username)
+		}
+	}
 	app := api.New(api.Options{
 		Queue:        s.Queue,
 		DB:           s.DB,
@@ -41,6 +51,8 @@ func run(ctx context.Context, s *service.Service) error {
 		Logger:       s.Log,
 		BodyLimit:    bodyLimit,
 		Static:       web.FS(),
+
+		TrustedProxies: s.Config.TrustedProxies,
 	})
 
 	// Listening first makes a port in use fail the start with a clear error.

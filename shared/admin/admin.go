@@ -79,6 +79,7 @@ func Commands() []service.Command {
 			},
 		},
 		importOwnfoilCommand(),
+		userCommand(),
 	}
 }
 

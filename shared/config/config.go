@@ -42,6 +42,12 @@ type Config struct {
 	APIToken string
 	// ReadToken makes the api require APIToken for reads too. It needs APIToken.
 	ReadToken bool
+	// AdminUser and AdminPassword make the first admin at api start, only while no user exists.
+	AdminUser     string
+	AdminPassword string
+	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose X-Forwarded-For and
+	// X-Forwarded-Proto the api believes; empty means none.
+	TrustedProxies []string
 	// LogLevel is "debug", "info" (the default), "warn" or "error".
 	LogLevel string
 	// LogFormat is "text" (the default) or "json".
@@ -125,6 +131,9 @@ func loadCommand(service, command string, args []string, getenv func(string) str
 			return Config{}, fmt.Errorf("invalid --%s (%s) %q: %w", o.flag, o.env, value, err)
 		}
 	}
+	if (c.AdminUser == "") != (c.AdminPassword == "") {
+		return Config{}, errors.New("--admin-user (SHELF_ADMIN_USER) and --admin-password (SHELF_ADMIN_PASSWORD or its file) go together")
+	}
 	// Protecting reads without a token would leave everything open while looking protected.
 	if c.ReadToken && c.APIToken == "" {
 		return Config{}, errors.New("--api-token-reads (SHELF_API_TOKEN_READS) needs --api-token (SHELF_API_TOKEN)")
@@ -160,7 +169,7 @@ func (c Config) Logger(w io.Writer) *slog.Logger {
 	return slog.New(h).With("service", c.Service)
 }
 
-// LogValue hides the API token when a Config is logged.
+// LogValue hides the API token and the admin password when a Config is logged.
 func (c Config) LogValue() slog.Value {
 	token := ""
 	if c.APIToken != "" {
@@ -174,6 +183,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("api_token", token),
 		slog.Bool("api_token_reads", c.ReadToken),
+		slog.String("admin_user", c.AdminUser),
+		slog.String("trusted_proxies", strings.Join(c.TrustedProxies, ",")),
 		slog.String("log_level", c.LogLevel),
 		slog.String("log_format", c.LogFormat),
 		slog.Duration("grace_period", c.GracePeriod),

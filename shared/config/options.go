@@ -82,6 +82,41 @@ var options = []option{
 		},
 	},
 	{
+		flag: "admin-user", env: "SHELF_ADMIN_USER", def: "", valueName: "NAME",
+		usage:    "First admin, made at start only while no user exists (with --admin-password).",
+		services: []string{ServiceAPI},
+		apply:    func(c *Config, v string) error { c.AdminUser = v; return nil },
+	},
+	{
+		flag: "admin-password", env: "SHELF_ADMIN_PASSWORD", def: "", valueName: "PASSWORD",
+		usage:    "Password of the first admin (prefer --admin-password-file: a flag shows in ps).",
+		services: []string{ServiceAPI},
+		apply:    func(c *Config, v string) error { c.AdminPassword = v; return nil },
+	},
+	secretFileOption("admin-password-file", "SHELF_ADMIN_PASSWORD_FILE",
+		"File holding the first admin's password (a container secret); a final newline is ignored.",
+		[]string{ServiceAPI}, func(c *Config) *string { return &c.AdminPassword }),
+	{
+		flag: "trusted-proxies", env: "SHELF_TRUSTED_PROXIES", def: "", valueName: "LIST",
+		usage:    "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed.",
+		services: []string{ServiceAPI},
+		apply: func(c *Config, v string) error {
+			c.TrustedProxies = nil
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				if net.ParseIP(p) == nil {
+					if _, _, err := net.ParseCIDR(p); err != nil {
+						return fmt.Errorf("%q is neither an IP nor a CIDR", p)
+					}
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+			return nil
+		},
+	},
+	{
 		flag: "log-level", env: "SHELF_LOG_LEVEL", def: "info", valueName: "LEVEL",
 		usage:    "Least important log lines written: debug, info, warn or error.",
 		services: allServices,

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -42,4 +44,30 @@ func TestAnUnreadableSecretFileNamesTheVariable(t *testing.T) {
 	_, err := Load(ServiceWatcher, nil, env(map[string]string{"SHELF_DATABASE_URL_FILE": "/nonexistent/db-url"}))
 	require.ErrorContains(t, err, "SHELF_DATABASE_URL_FILE")
 	require.ErrorContains(t, err, "no such file")
+}
+
+func TestTheFirstAdminComesFromVariablesOrAPasswordFile(t *testing.T) {
+	t.Parallel()
+	pw := writeSecret(t, "admin-password\n")
+	c, err := Load(ServiceAPI, nil, env(map[string]string{"SHELF_ADMIN_USER": "admin", "SHELF_ADMIN_PASSWORD_FILE": pw}))
+	require.NoError(t, err)
+	require.Equal(t, "admin", c.AdminUser)
+	require.Equal(t, "admin-password", c.AdminPassword)
+	var out bytes.Buffer
+	slog.New(slog.NewTextHandler(&out, nil)).Info("starting", "config", c)
+	require.NotContains(t, out.String(), "admin-password")
+
+	_, err = Load(ServiceAPI, nil, env(map[string]string{"SHELF_ADMIN_USER": "admin"}))
+	require.ErrorContains(t, err, "SHELF_ADMIN_PASSWORD")
+	_, err = Load(ServiceAPI, nil, env(map[string]string{"SHELF_ADMIN_PASSWORD": "x", "SHELF_ADMIN_PASSWORD_FILE": pw}))
+	require.ErrorContains(t, err, "not both")
+}
+
+func TestTrustedProxiesAreIPsOrCIDRs(t *testing.T) {
+	t.Parallel()
+	c, err := Load(ServiceAPI, nil, env(map[string]string{"SHELF_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1,::1"}))
+	require.NoError(t, err)
+	require.Equal(t, []string{"10.0.0.0/8", "127.0.0.1", "::1"}, c.TrustedProxies)
+	_, err = Load(ServiceAPI, nil, env(map[string]string{"SHELF_TRUSTED_PROXIES": "caddy"}))
+	require.ErrorContains(t, err, "SHELF_TRUSTED_PROXIES")
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -64,6 +65,10 @@ type Command struct {
 	// Flags defines the command's own flags on fs and returns what runs once they are parsed.
 	// out is for what the command reports to the user.
 	Flags func(fs *flag.FlagSet) func(ctx context.Context, cfg config.Config, out io.Writer) error
+	// Args, when set, receives the arguments before the first flag (`user add alice --roles
+	// admin` gives it "add", "alice"); an error is a usage error. Without it a command takes
+	// flags only.
+	Args func(args []string) error
 }
 
 // Main runs the binary of service with os.Args and the environment, and exits with its status.
@@ -178,7 +183,18 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Service,
 // flags or configuration.
 func runCommand(service string, c Command, args []string, getenv func(string) string, out io.Writer) int {
 	var exec func(ctx context.Context, cfg config.Config, out io.Writer) error
+	var positional []string
+	if c.Args != nil {
+		for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			positional, args = append(positional, args[0]), args[1:]
+		}
+	}
 	cfg, err := config.LoadCommand(service, c.Name, args, getenv, func(fs *flag.FlagSet) { exec = c.Flags(fs) })
+	if err == nil && c.Args != nil {
+		if err = c.Args(positional); err != nil {
+			err = fmt.Errorf("shelf-%s %s: %w (see --help)", service, c.Name, err)
+		}
+	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"net"
 	"net/http"
@@ -118,4 +119,34 @@ func TestLivezURLReachesTheLocalServer(t *testing.T) {
 	}
 	_, err := service.LivezURL("8080")
 	require.True(t, err != nil && strings.Contains(err.Error(), "8080"))
+}
+
+// A command with Args receives the words before its flags; one without refuses them.
+func TestCommandArgumentsComeBeforeTheFlags(t *testing.T) {
+	t.Parallel()
+	never := func(context.Context, *service.Service) error { panic("must not run") }
+	var got []string
+	var roles string
+	cmd := service.Command{
+		Name: "user",
+		Args: func(args []string) error {
+			if len(args) != 2 {
+				return errors.New("want a verb and a name")
+			}
+			got = args
+			return nil
+		},
+		Flags: func(fs *flag.FlagSet) func(context.Context, config.Config, io.Writer) error {
+			r := fs.String("roles", "", "")
+			return func(context.Context, config.Config, io.Writer) error { roles = *r; return nil }
+		},
+	}
+	var out bytes.Buffer
+	require.Equal(t, 0, service.Run(config.ServiceAPI, []string{"user", "add", "alice", "--roles", "admin"}, env(nil), &out, never, cmd), out.String())
+	require.Equal(t, []string{"add", "alice"}, got)
+	require.Equal(t, "admin", roles)
+	require.Equal(t, 2, service.Run(config.ServiceAPI, []string{"user", "add"}, env(nil), &out, never, cmd))
+	require.Contains(t, out.String(), "want a verb and a name")
+	cmd.Args = nil
+	require.Equal(t, 2, service.Run(config.ServiceAPI, []string{"user", "add", "alice"}, env(nil), &out, never, cmd))
 }
