@@ -257,3 +257,25 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.buf.String()
 }
+
+// The session cookie is Secure when a trusted proxy says the client used https, and only then:
+// the same header from anyone else is not believed.
+func TestTheCookieIsSecureBehindATrustedTLSProxy(t *testing.T) {
+	t.Parallel()
+	for _, trusted := range []bool{true, false} {
+		l := startLive(t, func(o *api.Options) {
+			if trusted {
+				o.TrustedProxies = []string{"127.0.0.1"}
+			}
+		})
+		l.addUser(t, "alice", "alice-password", account.RoleShop)
+		req := l.request(t, http.MethodPost, "/api/login", `{"username":"alice","password":"alice-password"}`, "X-Forwarded-Proto", "https")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		cookies := resp.Cookies()
+		require.Len(t, cookies, 1)
+		require.Equal(t, trusted, cookies[0].Secure, "trusted proxy: %v", trusted)
+	}
+}
