@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -446,15 +445,40 @@ func RecordMoves(db *gorm.DB, moves []Move) error {
 		if _, err := DeleteFiles(tx, stale); err != nil {
 			return err
 		}
-		for _, m := range moves {
-			if _, err := MoveFile(tx, m.FileID, m.Path); err != nil && !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		}
-		return nil
+		return moveFiles(tx, moves)
 	})
 	if err != nil {
 		return fmt.Errorf("recording %d moves: %w", len(moves), err)
+	}
+	return nil
+}
+
+// moveFiles sets the new paths of moved files, one UPDATE … FROM a VALUES
+// list per rowBatch moves; a file whose row is gone is skipped.
+func moveFiles(tx *gorm.DB, moves []Move) error {
+	t := now()
+	for start := 0; start < len(moves); start += rowBatch {
+		part := moves[start:min(start+rowBatch, len(moves))]
+		values := make([]string, 0, len(part))
+		args := make([]any, 0, 5*len(part)+1)
+		dup := make(map[int64]bool, len(part))
+		for _, m := range slices.Backward(part) { // the last move of a file wins, as one by one
+			if dup[m.FileID] {
+				continue
+			}
+			dup[m.FileID] = true
+			path := filepath.Clean(m.Path)
+			folder, name, ext := splitPath(path)
+			values = append(values, "(CAST(? AS BIGINT), ?, ?, ?, ?)")
+			args = append(args, m.FileID, path, folder, name, ext)
+		}
+		args = append(args, t)
+		// A CTE names the VALUES columns: SQLite has no "AS v (id, …)".
+		if err := tx.Exec(`WITH v (id, path, folder, name, ext) AS (VALUES `+strings.Join(values, ", ")+`)
+			UPDATE files SET path = v.path, folder = v.folder, name = v.name, extension = v.ext, updated_at = ?
+			FROM v WHERE files.id = v.id`, args...).Error; err != nil {
+			return err
+		}
 	}
 	return nil
 }

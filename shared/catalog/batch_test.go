@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shelfhq/shelf/shared/identify"
+	"github.com/shelfhq/shelf/shared/organize"
 )
 
 func (b testBundle) seen(n int, size int64) []Seen {
@@ -144,5 +145,45 @@ func TestRefreshTitlesWritesOnlyTitlesThatChange(t *testing.T) {
 	title, _ = TitleByTitleID(b.db, baseID)
 	if title.Name != "Lumen Drift" || title.UpToDate {
 		t.Fatalf("an unknown title keeps its name; a newer update makes it out of date: %+v", title)
+	}
+}
+
+func TestRecordMovesAndTheirJournalAcrossStatementBatches(t *testing.T) {
+	b := setup(t)
+	seen := b.seen(rowBatch+30, 1000)
+	rows, err := UpsertFiles(b.db, b.lib.ID, seen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moves []Move
+	var announced []organize.Announced
+	for _, r := range rows {
+		dest := filepath.Join(b.lib.Path, "Moved", fmt.Sprintf("File %d.nsz", r.ID))
+		moves = append(moves, Move{FileID: r.ID, Path: dest})
+		announced = append(announced, organize.Announced{Src: r.Path, Dest: dest})
+	}
+	moves = append(moves, Move{FileID: 1 << 40, Path: filepath.Join(b.lib.Path, "no such row.nsp")})
+	if err := (MoveJournal{DB: b.db, TTL: time.Minute}).AnnounceAll(announced); err != nil {
+		t.Fatal(err)
+	}
+	if err := RecordMoves(b.db, moves); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		got, err := FileByID(b.db, r.ID)
+		want := moves[i].Path
+		if err != nil || got.Path != want || got.Folder != filepath.Join(b.lib.Path, "Moved") ||
+			got.Name != fmt.Sprintf("File %d.nsz", r.ID) || got.Extension != "nsz" {
+			t.Fatalf("file %d: %+v, %v; want it at %s", r.ID, got, err, want)
+		}
+		dests, err := EarlierDestinations(b.db, r.Path)
+		if err != nil || len(dests) != 1 || dests[0] != want {
+			t.Fatalf("journal of %s: %v, %v; want %s", r.Path, dests, err, want)
+		}
+		for _, p := range []string{r.Path, want} {
+			if ignored, err := ConsumeIgnoredEvent(b.db, p); err != nil || !ignored {
+				t.Fatalf("events on %s are ignored: %v, %v", p, ignored, err)
+			}
+		}
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/shelfhq/shelf/shared/organize"
 	"gorm.io/gorm"
 )
 
@@ -19,6 +21,35 @@ func AddIgnoredEvent(db *gorm.DB, src, dest string, ttl time.Duration) error {
 		filepath.Clean(src), filepath.Clean(dest), time.Now().Add(ttl).UnixMicro()).Error
 	if err != nil {
 		return fmt.Errorf("adding ignored event %s -> %s: %w", src, dest, err)
+	}
+	return nil
+}
+
+// AddIgnoredEvents records many organizer moves (src, dest) at once: one
+// transaction of multi-row inserts, durable before any of the moves starts.
+func AddIgnoredEvents(db *gorm.DB, moves []organize.Announced, ttl time.Duration) error {
+	if ttl <= 0 {
+		return errors.New("adding ignored events: ttl must be positive")
+	}
+	expires := time.Now().Add(ttl).UnixMicro()
+	err := db.Transaction(func(tx *gorm.DB) error {
+		for start := 0; start < len(moves); start += rowBatch {
+			part := moves[start:min(start+rowBatch, len(moves))]
+			values := make([]string, len(part))
+			args := make([]any, 0, 3*len(part))
+			for i, m := range part {
+				values[i] = "(?, ?, ?)"
+				args = append(args, filepath.Clean(m.Src), filepath.Clean(m.Dest), expires)
+			}
+			if err := tx.Exec(`INSERT INTO ignored_events (src, dest, expires_at) VALUES `+
+				strings.Join(values, ", "), args...).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("adding %d ignored events: %w", len(moves), err)
 	}
 	return nil
 }
@@ -92,6 +123,11 @@ type MoveJournal struct {
 
 // Announce records that a move from src to dest is about to happen.
 func (j MoveJournal) Announce(src, dest string) error { return AddIgnoredEvent(j.DB, src, dest, j.TTL) }
+
+// AnnounceAll records that the moves are about to happen, in one transaction.
+func (j MoveJournal) AnnounceAll(moves []organize.Announced) error {
+	return AddIgnoredEvents(j.DB, moves, j.TTL)
+}
 
 // EarlierDestinations lists where earlier moves of src were going.
 func (j MoveJournal) EarlierDestinations(src string) ([]string, error) {

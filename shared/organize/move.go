@@ -39,8 +39,11 @@ func IsGameFile(name string) bool {
 // FreePath returns path if nothing exists there, otherwise the first free
 // "name (2).ext", "name (3).ext"... in the same folder. The stem is shortened
 // when the suffix would make the name longer than MaxNameBytes.
-func FreePath(path string) string {
-	if !exists(path) {
+func FreePath(path string) string { return freePath(path, exists) }
+
+// freePath is FreePath with occupied saying which names are not free.
+func freePath(path string, occupied func(string) bool) string {
+	if !occupied(path) {
 		return path
 	}
 	dir, base := filepath.Split(path)
@@ -49,7 +52,7 @@ func FreePath(path string) string {
 	for n := 2; ; n++ {
 		suffix := fmt.Sprintf(" (%d)%s", n, ext)
 		candidate := filepath.Join(dir, truncateUTF8(stem, MaxNameBytes-len(suffix))+suffix)
-		if !exists(candidate) {
+		if !occupied(candidate) {
 			return candidate
 		}
 	}

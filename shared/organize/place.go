@@ -2,7 +2,6 @@ package organize
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -64,29 +63,9 @@ type Placed struct {
 // found where the journal says it went, and a copy that completed but did
 // not remove its source is finished. The caller records Placed.Path.
 func Place(j Journal, f File, dest string) (Placed, error) {
-	if InPlace(f.Path, dest) {
-		return Placed{Outcome: AlreadyInPlace, Path: f.Path}, nil
-	}
-	src, err := os.Stat(f.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return findMoved(j, f, dest)
-	}
-	if err != nil {
-		return Placed{}, err
-	}
-	target := dest
-	if info, err := os.Lstat(dest); err == nil {
-		done, err := finishedCopy(j, f.Path, dest, src, info)
-		if err != nil {
-			return Placed{}, err
-		}
-		if done {
-			if err := os.Remove(f.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return Placed{}, err
-			}
-			return Placed{Outcome: FinishedCopy, Path: dest}, nil
-		}
-		target = FreePath(dest)
+	target, res, ok := planMove(j, f, dest, nil)
+	if !ok {
+		return res.Placed, res.Err
 	}
 	if err := j.Announce(f.Path, target); err != nil {
 		return Placed{}, err

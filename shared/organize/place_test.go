@@ -11,8 +11,9 @@ import (
 // journal keeps announced moves in memory, newest last, as the catalog's
 // ignored_events table does on disk.
 type journal struct {
-	t     *testing.T
-	moves [][2]string
+	t       *testing.T
+	moves   [][2]string
+	batches int // AnnounceAll calls
 }
 
 func (j *journal) Announce(src, dest string) error {
@@ -188,5 +189,88 @@ func TestPlaceReportsAFileThatIsGone(t *testing.T) {
 	got, err := Place(&journal{t: t}, f, filepath.Join(dir, "Game [0100].nsp"))
 	if err != nil || got != (Placed{Outcome: Gone}) {
 		t.Fatalf("Place = %+v, %v; want gone", got, err)
+	}
+}
+
+// AnnounceAll records a batch's moves, checking that none has started.
+func (j *journal) AnnounceAll(moves []Announced) error {
+	j.batches++
+	for _, m := range moves {
+		if err := j.Announce(m.Src, m.Dest); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestPlaceAllJournalsTheBatchOnceBeforeMovingAndKeepsTwoFilesForOneNameApart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "Game", "Game [0100].nsp")
+	a, b := filepath.Join(dir, "in", "a.nsp"), filepath.Join(dir, "in", "b.nsp")
+	inPlace := filepath.Join(dir, "Other", "Other [0200].nsp")
+	writeFile(t, a, "first dump")
+	writeFile(t, b, "second dump")
+	writeFile(t, inPlace, "other")
+	gone := File{Path: filepath.Join(dir, "in", "gone.nsp"), Size: 1, Mtime: time.Now()}
+	j := &journal{t: t}
+
+	got := PlaceAll(j, []Item{
+		{File: cataloged(t, a), Dest: dest},
+		{File: cataloged(t, inPlace), Dest: inPlace},
+		{File: gone, Dest: filepath.Join(dir, "Gone", "Gone.nsp")},
+		{File: cataloged(t, b), Dest: dest},
+	})
+	second := filepath.Join(dir, "Game", "Game [0100] (2).nsp")
+	want := []Result{
+		{Placed: Placed{Outcome: Moved, Path: dest}},
+		{Placed: Placed{Outcome: AlreadyInPlace, Path: inPlace}},
+		{Placed: Placed{Outcome: Gone}},
+		{Placed: Placed{Outcome: Moved, Path: second}},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("PlaceAll = %+v, want %+v", got, want)
+	}
+	if readFile(t, dest) != "first dump" || readFile(t, second) != "second dump" {
+		t.Fatal("a dump was overwritten or lost")
+	}
+	if wantMoves := [][2]string{{a, dest}, {b, second}}; j.batches != 1 || !slices.Equal(j.moves, wantMoves) {
+		t.Fatalf("journal = %v in %d writes, want %v in one", j.moves, j.batches, wantMoves)
+	}
+}
+
+func TestPlaceAllFindsWhatAnInterruptedBatchMovedAndMovesTheRest(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var items []Item
+	for _, name := range []string{"a", "b", "c"} {
+		src := filepath.Join(dir, "in", name+".nsp")
+		writeFile(t, src, name)
+		items = append(items, Item{File: cataloged(t, src), Dest: filepath.Join(dir, name, name+".nsp")})
+	}
+	j := &journal{t: t}
+	// The earlier attempt announced the whole batch, moved the first file
+	// and died.
+	for _, it := range items {
+		if err := j.Announce(it.File.Path, it.Dest); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Move(items[0].File.Path, items[0].Dest); err != nil {
+		t.Fatal(err)
+	}
+
+	got := PlaceAll(j, items)
+	for i, r := range got {
+		wantOutcome := Moved
+		if i == 0 {
+			wantOutcome = FoundMoved
+		}
+		if r != (Result{Placed: Placed{Outcome: wantOutcome, Path: items[i].Dest}}) {
+			t.Fatalf("file %d: %+v, want %v at %s", i, r, wantOutcome, items[i].Dest)
+		}
+		if readFile(t, items[i].Dest) != []string{"a", "b", "c"}[i] {
+			t.Fatalf("file %d did not arrive", i)
+		}
 	}
 }

@@ -110,10 +110,10 @@ func (t *tasks) organize(ctx context.Context, job *queue.Job, fileIDs []int64) (
 	}
 	defer release()
 	libs := map[int64]catalog.Library{}
-	var moves []catalog.Move
-	var failed []error
+	var items []organize.Item
+	var placing []catalog.File
 	for i, file := range files {
-		if err := job.Progress(ctx, float64(100*i)/float64(len(files))); err != nil {
+		if err := job.Progress(ctx, float64(50*i)/float64(len(files))); err != nil {
 			return res, err
 		}
 		lib, ok := libs[file.LibraryID]
@@ -135,13 +135,25 @@ func (t *tasks) organize(ctx context.Context, job *queue.Job, fileIDs []int64) (
 			job.Log.Info("title unknown to the title database; file left where it is", "path", file.Path)
 			continue
 		}
-		path, err := t.place(ctx, job, file, dest)
-		if err != nil {
+		items = append(items, organize.Item{File: organize.File{Path: file.Path, Size: file.Size, Mtime: file.ModTime()}, Dest: dest})
+		placing = append(placing, file)
+	}
+	// organize.PlaceAll journals the batch's moves in one write before
+	// making any of them, so that the watcher, in whatever process, does not
+	// take them for a user's changes, and so that a retry after a crash
+	// (before the rows are updated) finds or finishes them.
+	results := organize.PlaceAll(catalog.MoveJournal{DB: db, TTL: IgnoreTTL}, items)
+	if err := job.Progress(ctx, 90); err != nil {
+		return res, err
+	}
+	var moves []catalog.Move
+	var failed []error
+	for i, r := range results {
+		file := placing[i]
+		if path, err := placed(job, file, r); err != nil {
 			job.Log.Warn("file not organized", "path", file.Path, "err", err)
 			failed = append(failed, err)
-			continue
-		}
-		if path != "" {
+		} else if path != "" {
 			moves = append(moves, catalog.Move{FileID: file.ID, Path: path})
 		}
 	}
@@ -160,18 +172,13 @@ var placeMessages = map[organize.Outcome]string{
 	organize.FinishedCopy: "completed an interrupted move",
 }
 
-// place moves file to dest (or a free variant of it) and returns where it
+// placed logs what organize.PlaceAll did with file and returns where it
 // went, for the caller to record ("" when nothing is to be recorded).
-// organize.Place journals the move first, so that the watcher, in whatever
-// process, does not take it for a user's change, and so that a retry after
-// a crash (before the row is updated) finds or finishes it.
-func (t *tasks) place(ctx context.Context, job *queue.Job, file catalog.File, dest string) (string, error) {
-	placed, err := organize.Place(catalog.MoveJournal{DB: t.db(ctx), TTL: IgnoreTTL},
-		organize.File{Path: file.Path, Size: file.Size, Mtime: file.ModTime()}, dest)
-	if err != nil {
-		return "", fmt.Errorf("organizing file %d: %w", file.ID, err)
+func placed(job *queue.Job, file catalog.File, r organize.Result) (string, error) {
+	if r.Err != nil {
+		return "", fmt.Errorf("organizing file %d: %w", file.ID, r.Err)
 	}
-	switch placed.Outcome {
+	switch r.Outcome {
 	case organize.AlreadyInPlace:
 		return "", nil
 	case organize.Gone:
@@ -179,11 +186,11 @@ func (t *tasks) place(ctx context.Context, job *queue.Job, file catalog.File, de
 		return "", nil
 	case organize.Moved:
 		if afterMove != nil {
-			afterMove(file.Path, placed.Path)
+			afterMove(file.Path, r.Path)
 		}
 	}
-	job.Log.Info(placeMessages[placed.Outcome], "src", file.Path, "dest", placed.Path, "file_id", file.ID)
-	return placed.Path, nil
+	job.Log.Info(placeMessages[r.Outcome], "src", file.Path, "dest", r.Path, "file_id", file.ID)
+	return r.Path, nil
 }
 
 // organizeLibrary hands the identified files (of one library, or of all)
