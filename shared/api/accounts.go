@@ -162,7 +162,7 @@ func accountOperations() []operation {
 	user := object(obj{"username": str(), "roles": array(roleSchema()), "created_at": dateTime(), "updated_at": dateTime()},
 		"username", "roles", "created_at", "updated_at")
 	me := object(obj{"user": obj{"oneOf": []obj{user, {"type": "null"}}}, "roles": array(roleSchema()),
-		"via":  obj{"type": "string", "enum": []string{"session", "token", "basic", "root", "open", "public"}},
+		"via":  obj{"type": "string", "enum": []string{"", "session", "token", "basic", "root", "open", "public"}},
 		"open": boolean(), "setup_needed": boolean(), "csrf_token": str(), "basic_over_http": boolean()},
 		"user", "roles", "via", "open", "setup_needed", "csrf_token", "basic_over_http")
 	creds := object(obj{"username": str(), "password": str()}, "username", "password")
@@ -176,8 +176,8 @@ func accountOperations() []operation {
 		{method: "POST", path: "/api/setup", handle: (*server).setup, tag: "accounts",
 			summary: "Make the first admin, only while no user exists (409 after), and sign it in. Needs SHELF_API_TOKEN when that is set.",
 			body:    creds, status: 200, result: me, others: []int{400, 409, 422}},
-		{method: "GET", path: "/api/me", handle: (*server).me, need: needUser, tag: "accounts",
-			summary: "Who the caller is, with the CSRF token of a session, and whether the api is open or needs its first admin.",
+		{method: "GET", path: "/api/me", handle: (*server).me, need: needAnyone, tag: "accounts",
+			summary: "Who the caller is (via is \"\" and roles empty for a caller not signed in), with the CSRF token of a session, and whether the api is open or needs its first admin.",
 			status:  200, result: me},
 	}, userOperations(user)...)
 }

@@ -25,7 +25,9 @@ func TestAccountRoutesAnswerAsTheOpenAPIDocumentSays(t *testing.T) {
 	l.check(t, false, 422, "POST", "/api/setup", `{"username":"admin","password":"short"}`, root...)
 	setup := l.check(t, true, 200, "POST", "/api/setup", `{"username":"admin","password":"admin-password"}`, root...)
 	require.Contains(t, string(setup), `"csrf_token":"`)
-	l.check(t, true, 401, "GET", "/api/me", "")
+	// Signed out, GET /api/me still answers: no user, no roles, and no setup to offer.
+	signedOut := l.check(t, true, 200, "GET", "/api/me", "")
+	require.Contains(t, string(signedOut), `"user":null,"roles":[],"via":"","open":false,"setup_needed":false`)
 	admin := []string{"Authorization", basic("admin", "admin-password")}
 	l.check(t, true, 409, "POST", "/api/setup", `{"username":"again","password":"again-password"}`, admin...)
 
@@ -44,6 +46,8 @@ func TestAccountRoutesAnswerAsTheOpenAPIDocumentSays(t *testing.T) {
 
 	l.check(t, true, 200, "PATCH", "/api/users/switch", `{"roles":["shop","backup"],"password":"new-switch-password"}`, admin...)
 	l.check(t, true, 401, "GET", "/api/shop", "", shopper...)
+	me = l.check(t, true, 200, "GET", "/api/me", "", shopper...)
+	require.Contains(t, string(me), `"via":""`, "wrong credentials: GET /api/me answers as to a stranger")
 	shopper = []string{"Authorization", basic("switch", "new-switch-password")}
 	l.check(t, true, 200, "GET", "/api/shop", "", shopper...)
 	l.check(t, true, 409, "PATCH", "/api/users/admin", `{"roles":["shop"]}`, admin...)

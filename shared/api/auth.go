@@ -118,6 +118,10 @@ func (s *server) authorize(op operation) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		if op.need == needAnyone {
+			c.Locals(localPrincipal, s.resolveOptional(c, users))
+			return c.Next()
+		}
 		if !users {
 			return s.authorizeWithoutAccounts(c, op)
 		}
@@ -160,6 +164,24 @@ func (s *server) authorizeWithoutAccounts(c *fiber.Ctx, op operation) error {
 	}
 	return s.refuse(c, op, newError(fiber.StatusUnauthorized, codeUnauthorized,
 		"this request needs the header \"Authorization: Bearer <SHELF_API_TOKEN>\""))
+}
+
+// resolveOptional is the caller of a route anyone may call: who the credentials say, when they
+// are valid, else an anonymous principal without roles.
+func (s *server) resolveOptional(c *fiber.Ctx, users bool) *principal {
+	if !users {
+		switch {
+		case s.opts.Token != "" && validBearer(c.Get(fiber.HeaderAuthorization), s.opts.Token):
+			return &principal{roles: account.AllRoles, via: "root"}
+		case s.opts.Token == "":
+			return &principal{roles: account.AllRoles, via: "open"}
+		}
+		return &principal{}
+	}
+	if p, err := s.resolve(c); err == nil && p != nil {
+		return p
+	}
+	return &principal{}
 }
 
 // refuse answers a refused request. A 401 says which credentials to send: Basic on console

@@ -87,9 +87,12 @@ func (op operation) document() obj {
 	if op.console {
 		doc["x-shelf-console"] = true
 	}
-	if op.need == needNothing {
+	switch op.need {
+	case needNothing:
 		doc["security"] = []obj{}
-	} else {
+	case needAnyone:
+		doc["security"] = []obj{{}, {"bearer": []string{}}, {"basic": []string{}}, {"cookie": []string{}}}
+	default:
 		// Optional while no user exists and no SHELF_API_TOKEN is set.
 		doc["security"] = []obj{{}, {"bearer": []string{}}, {"basic": []string{}}, {"cookie": []string{}}}
 		others = append(others, 401, 403, 429)

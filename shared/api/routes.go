@@ -26,6 +26,9 @@ const (
 	needUser
 	// needNothing: probes, metrics, the login itself.
 	needNothing
+	// needAnyone: anyone may call it, and a caller's credentials, when valid, are resolved
+	// (GET /api/me, which tells a signed-out browser what to do).
+	needAnyone
 )
 
 // role is the account role a need asks for; needUser and needNothing ask for none.
@@ -46,8 +49,11 @@ func (n need) String() string {
 	if r, ok := n.role(); ok {
 		return string(r)
 	}
-	if n == needUser {
+	switch n {
+	case needUser:
 		return "user"
+	case needAnyone:
+		return "anyone"
 	}
 	return "none"
 }

@@ -1,8 +1,53 @@
-// The REST API client. Every request goes through request(): it sends the token kept in
-// localStorage, and on a 401 asks for the token once (one dialog however many requests failed at
-// the same time), keeps it and retries.
+// The REST API client. Every request goes through request(). Once users exist, the browser is
+// signed in with the session cookie (HttpOnly, set by POST /api/login) and each change carries
+// the session's CSRF token; a 401 then leads to the login page. Before any user exists the api
+// may still want SHELF_API_TOKEN: the token is kept in localStorage, and on a 401 the UI asks
+// for it once (one dialog however many requests failed at the same time), keeps it and retries.
 
 const tokenKey = 'shelf.apiToken';
+
+// me is GET /api/me as last read (null when signed out); csrf the session's CSRF token.
+let me = null;
+let csrf = '';
+
+export const currentMe = () => me;
+
+// accountsInUse: users exist, so the browser signs in rather than sending a token.
+export const accountsInUse = () => !!me && !me.setup_needed;
+
+// setMe records who the browser is and tells the page header.
+export function setMe(value) {
+  me = value;
+  csrf = (value && value.csrf_token) || '';
+  window.dispatchEvent(new CustomEvent('shelf-me'));
+}
+
+// loadMe reads GET /api/me; a 401 means users exist and this browser is signed out.
+export async function loadMe() {
+  try {
+    setMe(await request('GET', '/api/me', undefined, { ask: false }));
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) throw err;
+    setMe({ user: null, roles: [], via: '', open: false, setup_needed: false, csrf_token: '' });
+  }
+  return me;
+}
+
+// signedIn takes the answer of POST /api/login or /api/setup: the session replaces any token
+// this browser kept.
+export function signedIn(answer) {
+  setToken('');
+  setMe(answer);
+}
+
+export async function logout() {
+  try {
+    await request('POST', '/api/logout', undefined, { ask: false });
+  } finally {
+    setToken('');
+    await loadMe().catch(() => setMe(null));
+  }
+}
 
 // ApiError is an error answer: {"error": {"code", "message", "details": [{"field", "message"}]}}.
 export class ApiError extends Error {
@@ -30,7 +75,8 @@ export async function request(method, path, body, { ask = true } = {}) {
   for (let asked = false; ; asked = true) {
     const headers = { Accept: 'application/json' };
     const t = token();
-    if (t) headers.Authorization = 'Bearer ' + t;
+    if (t && !accountsInUse()) headers.Authorization = 'Bearer ' + t;
+    if (csrf) headers['X-CSRF-Token'] = csrf;
     const init = { method, headers };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -43,8 +89,14 @@ export async function request(method, path, body, { ask = true } = {}) {
       throw new ApiError(0, 'network', 'the api did not answer (' + err.message + ')');
     }
     if (res.status === 401 && ask && !asked) {
-      // The token is wrong or missing: ask, then try once more with the new one.
-      if (await askToken(t ? 'The saved token was refused.' : '')) continue;
+      if (accountsInUse() || (me && me.via === 'session')) {
+        // Signed out (or the session ended): sign in, then come back here.
+        setMe({ ...me, user: null, via: '', csrf_token: '' });
+        if (!location.hash.startsWith('#/login')) location.hash = '#/login?next=' + encodeURIComponent(location.hash);
+      } else if (await askToken(t ? 'The saved token was refused.' : '')) {
+        // The token is wrong or missing: ask, then try once more with the new one.
+        continue;
+      }
     }
     return decode(res);
   }
