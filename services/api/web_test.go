@@ -210,7 +210,76 @@ func TestWebUIInABrowser(t *testing.T) {
 			fmt.Sprintf(`!document.querySelector('tr[data-task-id="%s"]') && !document.querySelector('tr[data-task-id="%s"]')`, fanoutID, id))
 	})
 
+	// Last: once a user exists, the api needs one.
+	t.Run("the first admin, sign-in, users and API tokens", func(t *testing.T) {
+		b.do(t, chromedp.EmulateViewport(1280, 1000)) // EmulateReset after the phone does not restore it
+		b.open(t, "#/setup", "#setup-form")
+		require.Equal(t, "false", b.eval(t, `String(document.querySelector("#open-banner").classList.contains("hidden"))`),
+			"the banner says that no user exists")
+		b.setValue(t, "#setup-user", "admin", "input")
+		b.setValue(t, "#setup-password", "admin-password", "input")
+		b.setValue(t, "#setup-again", "admin-password", "input")
+		b.screenshot(t, "setup")
+		b.click(t, "#setup-submit")
+		b.waitFor(t, "the users page with the admin", `!!document.querySelector('#users-table tr[data-user="admin"]')`)
+		require.Equal(t, "null", b.eval(t, `String(localStorage.getItem("shelf.apiToken"))`), "the session replaces the stored token")
+		require.Equal(t, "admin", b.eval(t, `document.querySelector("#user-name").textContent`))
+		require.Equal(t, "true", b.eval(t, `String(document.querySelector("#open-banner").classList.contains("hidden"))`))
+		require.Equal(t, http.StatusUnauthorized, servicetest.HTTPStatus(apiURL+"/api/tasks"), "the api now needs a user")
+
+		b.setValue(t, "#user-add-name", "switch", "input")
+		b.setValue(t, "#user-add-password", "switch-password", "input")
+		b.click(t, "#user-add-submit")
+		row := `#users-table tr[data-user="switch"]`
+		b.waitFor(t, "the new user in the list", fmt.Sprintf(`!!document.querySelector('%s')`, row))
+		require.Equal(t, "admin=false shop=true backup=false", b.eval(t, fmt.Sprintf(
+			`[...document.querySelectorAll('%s input[data-role]')].map((c) => c.dataset.role + "=" + c.checked).join(" ")`, row)))
+		b.screenshot(t, "users")
+		require.Equal(t, http.StatusOK, statusWith(t, apiURL+"/api/shop", func(r *http.Request) { r.SetBasicAuth("switch", "switch-password") }))
+
+		b.open(t, "#/account", "#token-create")
+		b.setValue(t, "#token-name", "tinfoil", "input")
+		b.click(t, "#token-create-submit")
+		b.waitFor(t, "the new token's secret", `!!document.querySelector("#token-secret") && !!document.querySelector("#tokens-table")`)
+		secret := b.eval(t, `document.querySelector("#token-secret").textContent`)
+		bearer := func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+secret) }
+		require.Equal(t, http.StatusOK, statusWith(t, apiURL+"/api/tasks", bearer), "the admin's token acts as the admin")
+		b.screenshot(t, "account")
+		b.eval(t, `(() => { window.confirm = () => true; return "" })()`)
+		b.click(t, `#tokens-table button[data-action="revoke"]`)
+		b.waitFor(t, "the token to be gone", `!!document.querySelector("#tokens-none")`)
+		require.Equal(t, http.StatusUnauthorized, statusWith(t, apiURL+"/api/tasks", bearer))
+
+		b.click(t, "#logout-button")
+		b.waitFor(t, "the login page", `!!document.querySelector("#login-form")`)
+		b.setValue(t, "#login-user", "switch", "input")
+		b.setValue(t, "#login-password", "wrong-password", "input")
+		b.click(t, "#login-submit")
+		b.waitFor(t, "the login error", `document.querySelector("#login-error").textContent.includes("Wrong")`)
+		b.screenshot(t, "login")
+		b.setValue(t, "#login-password", "switch-password", "input")
+		b.click(t, "#login-submit")
+		b.waitFor(t, "the library, signed in as the shop user",
+			`document.querySelector("#user-name")?.textContent === "switch" && location.hash === "#/library" && !!document.querySelector(".title-card")`)
+		require.Equal(t, "true", b.eval(t, `String(document.querySelector('#nav a[data-route="tasks"]').classList.contains("hidden"))`),
+			"a shop user sees no admin pages")
+		b.open(t, "#/users", "#users-list .form-error")
+		require.Contains(t, b.eval(t, `document.querySelector("#users-list .form-error").textContent`), "admin role")
+	})
+
 	b.requireNoExceptions(t)
+}
+
+// statusWith GETs url with edit applied to the request and returns the status.
+func statusWith(t *testing.T, url string, edit func(*http.Request)) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	edit(req)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // browser is one headless chromium tab on the UI, with what the page logged.

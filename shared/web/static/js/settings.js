@@ -2,7 +2,7 @@
 // 422 details name fields by path ("worker.slots", "library.paths[1]"); each shows next to its
 // field. The organizer templates have a live preview rendered by the API (POST
 // /api/settings/preview), with the organizer's own code.
-import { ApiError, askToken, get, post, put } from './api.js';
+import { ApiError, askToken, currentMe, get, post, put } from './api.js';
 import { clearFieldErrors, errorText, field, h, replace, showFieldErrors, toast } from './ui.js';
 
 const templateKinds = [
@@ -22,6 +22,15 @@ function sourceText(tdb) {
     ? (src.fallback ? `the bundled sample, because the source could not be reached (${src.fallback})` : 'the bundled sample')
     : src.url + (src.commit ? ` (commit ${src.commit})` : '');
   return `In use: ${what}, ${src.region}/${src.language}. Checked ${when(src.checked_at)}, last changed ${when(src.updated_at)}.`;
+}
+
+// basicWarning says that a console sent its password in the clear, when one did.
+function basicWarning() {
+  if (!currentMe()?.basic_over_http) return null;
+  return h('div', { class: 'panel warn', id: 'basic-warning', role: 'alert' },
+    h('strong', {}, 'A client signed in with HTTP Basic over plain HTTP. '),
+    'Its password crossed the network readable by anyone on the way. Put shelf behind a reverse proxy ',
+    'with TLS (the README shows Caddy) and give consoles the https:// address.');
 }
 
 export function mount(root) {
@@ -116,7 +125,7 @@ export function mount(root) {
         field('worker.slots', 'Slots per worker', f.slots, 'Tasks one worker process runs at once (1–256). Every worker follows a change within a second.')),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'settings-save' }, 'Save'), saved));
 
-    replace(root, h('h1', {}, 'Settings'), h('div', { class: 'panel' }, form));
+    replace(root, h('h1', {}, 'Settings'), basicWarning(), h('div', { class: 'panel' }, form));
 
     const organizerPatch = () => ({
       library: { management: { organizer: {
