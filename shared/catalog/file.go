@@ -231,3 +231,42 @@ func UnidentifiedByPath(db *gorm.DB) ([]Unidentified, error) {
 func RecordMove(db *gorm.DB, fileID int64, path string) error {
 	return RecordMoves(db, []Move{{FileID: fileID, Path: path}})
 }
+
+// ScanState is what a scan compares a file on disk with: its row's size,
+// modification time and identification state.
+type ScanState struct {
+	Size                   int64
+	Mtime                  int64 // unix µs
+	Identified             bool
+	IdentificationAttempts int
+}
+
+// ScanStates maps each file path of the library to its ScanState: the few
+// columns a scan needs, read row by row without GORM's reflection, since a
+// rescan of an unchanged library is little more than this read and a walk.
+func ScanStates(db *gorm.DB, libraryID int64) (map[string]ScanState, error) {
+	rows, err := db.Raw(`SELECT path, size, mtime, identified, identification_attempts FROM files
+		WHERE library_id = ?`, libraryID).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("reading the files of library %d: %w", libraryID, err)
+	}
+	defer rows.Close()
+	out := map[string]ScanState{}
+	for rows.Next() {
+		var path string
+		var s ScanState
+		if err := rows.Scan(&path, &s.Size, &s.Mtime, &s.Identified, &s.IdentificationAttempts); err != nil {
+			return nil, fmt.Errorf("reading the files of library %d: %w", libraryID, err)
+		}
+		out[path] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading the files of library %d: %w", libraryID, err)
+	}
+	return out, nil
+}
+
+// ScanState returns the part of the row a scan compares.
+func (f File) ScanState() ScanState {
+	return ScanState{Size: f.Size, Mtime: f.Mtime, Identified: f.Identified, IdentificationAttempts: f.IdentificationAttempts}
+}

@@ -43,9 +43,13 @@ type UpdateTitleDBArgs struct{}
 
 func (UpdateTitleDBArgs) Kind() string { return UpdateTitleDB }
 
-// ScanLibraryArgs name the library folder to scan.
+// ScanLibraryArgs name the library folder to scan. TitleDBUnchanged is set
+// by update_titledb when the title database stayed as it was: then a scan
+// that finds the library unchanged skips the chain's steps that would have
+// nothing to do (see scan_library_done).
 type ScanLibraryArgs struct {
-	LibraryPath string `json:"library_path"`
+	LibraryPath      string `json:"library_path"`
+	TitleDBUnchanged bool   `json:"titledb_unchanged,omitempty"`
 }
 
 func (ScanLibraryArgs) Kind() string { return ScanLibrary }

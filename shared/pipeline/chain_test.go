@@ -195,3 +195,83 @@ func TestKilledWorkerDuringOrganizeLosesNoFile(t *testing.T) {
 	require.Equal(t, 1, b.tasksNamed(t, OrganizeLibraryDone))
 	require.Equal(t, 1, b.tasksNamed(t, GenerateLibrary))
 }
+
+// stepsRun counts the tasks of each of the chain's steps, in any status.
+func (b *bundle) stepsRun(t *testing.T) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, step := range chainSteps {
+		out[step] = b.tasksNamed(t, step)
+	}
+	return out
+}
+
+func TestAnUnchangedRescanSkipsTheStepsThatHaveNothingToDo(t *testing.T) {
+	for _, organizer := range []bool{false, true} {
+		t.Run(fmt.Sprintf("organizer %v", organizer), func(t *testing.T) {
+			b := setup(t, func(s *settings.Settings) {
+				if organizer {
+					organizerOn(s)
+				}
+			})
+			b.writeSample(t)
+			b.startPool(t)
+			require.NoError(t, b.startChain())
+			b.waitIdle(t)
+			first := b.stepsRun(t)
+			index, err := os.ReadFile(LibraryIndexPath(b.data))
+			require.NoError(t, err)
+
+			require.NoError(t, b.startChain())
+			b.waitIdle(t)
+			second := b.stepsRun(t)
+			for _, step := range []string{UpdateTitleDB, ScanLibrary, ScanLibraryDone} {
+				require.Equal(t, first[step]+1, second[step], "%s runs again", step)
+			}
+			for _, step := range []string{AddMissingApps, RemoveMissingFiles, UpdateTitles} {
+				require.Equal(t, first[step], second[step], "%s has nothing to do and is skipped", step)
+			}
+			if organizer {
+				// Templates may have changed: the organizer still looks, and the
+				// chain goes on to the index as after any organizing.
+				require.Equal(t, first[OrganizeLibrary]+1, second[OrganizeLibrary])
+			} else {
+				require.Equal(t, first[GenerateLibrary], second[GenerateLibrary], "the index would be the same")
+			}
+			again, err := os.ReadFile(LibraryIndexPath(b.data))
+			require.NoError(t, err)
+			require.Equal(t, string(index), string(again))
+
+			// A file gone: the chain runs in full and forgets it.
+			var gone catalog.File
+			require.NoError(t, b.db.Where("identified").Order("id").First(&gone).Error)
+			require.NoError(t, os.Remove(gone.Path))
+			require.NoError(t, b.startChain())
+			b.waitIdle(t)
+			third := b.stepsRun(t)
+			for _, step := range []string{AddMissingApps, RemoveMissingFiles, UpdateTitles, GenerateLibrary} {
+				require.Equal(t, second[step]+1, third[step], "%s runs after a change", step)
+			}
+			_, err = catalog.FileByID(b.db, gone.ID)
+			require.ErrorIs(t, err, catalog.ErrNotFound)
+		})
+	}
+}
+
+func TestARescanAfterAFailedStepRunsTheChainInFull(t *testing.T) {
+	b := setup(t, nil)
+	b.writeSample(t)
+	b.startPool(t)
+	require.NoError(t, b.startChain())
+	b.waitIdle(t)
+	// The last update_titles failed (cut short): the next chain must not take
+	// the library for up to date.
+	require.NoError(t, b.db.Exec(`UPDATE tasks SET status = 'failed' WHERE name = ?`, UpdateTitles).Error)
+	before := b.stepsRun(t)
+	require.NoError(t, b.startChain())
+	b.waitIdle(t)
+	after := b.stepsRun(t)
+	for _, step := range []string{AddMissingApps, RemoveMissingFiles, UpdateTitles, GenerateLibrary} {
+		require.Equal(t, before[step]+1, after[step], "%s runs again", step)
+	}
+}

@@ -16,6 +16,9 @@ type ScanLibraryResult struct {
 	// or changed (or never identified) and so went to an add_files child.
 	Files int `json:"files"`
 	Added int `json:"added"`
+	// Missing is how many of the library's catalog files the walk did not
+	// find (remove_missing_files forgets them).
+	Missing int `json:"missing"`
 }
 
 // BatchResult is the result of add_files, identify_files and organize_files:

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -82,7 +83,10 @@ func containsLibrary(paths []string, root string) bool {
 // scanLibrary walks a library folder and hands the game files that are new,
 // changed (size or modification time) or never identified to add_files
 // children, fileBatch files each, spawned as the walk goes so workers start
-// on them at once; unchanged files cost no task. The scan completes when
+// on them at once; unchanged files cost no task. The catalog's rows are
+// read while the walk starts (the walk waits on the disk, the read on the
+// CPU), and the files the walk did not find are counted (Missing), so that
+// scan_library_done knows whether anything changed. The scan completes when
 // the children have all finished, and then scan_library_done runs.
 func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job, a ScanLibraryArgs) error {
 	lib, err := t.library(ctx, a.LibraryPath)
@@ -94,16 +98,20 @@ func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job, a ScanLibraryAr
 	if info, err := os.Stat(lib.Path); err != nil || !info.IsDir() {
 		return queue.Permanent(fmt.Errorf("library folder %s is not available: %v", lib.Path, err))
 	}
-	known, err := catalog.FilesInLibrary(t.db(ctx), lib.ID)
-	if err != nil {
-		return err
+	type read struct {
+		known map[string]catalog.ScanState
+		err   error
 	}
-	byPath := make(map[string]catalog.File, len(known))
-	for _, f := range known {
-		byPath[f.Path] = f
-	}
+	reading := make(chan read, 1)
+	go func() {
+		known, err := catalog.ScanStates(t.db(ctx), lib.ID)
+		reading <- read{known, err}
+	}()
+	var known map[string]catalog.ScanState
+	received := false
+	var early []catalog.Seen // walked before the catalog was read
 	var batch []string
-	seen, added := 0, 0
+	seen, added, matched := 0, 0, 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -113,6 +121,48 @@ func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job, a ScanLibraryAr
 		}
 		added += len(batch)
 		batch = nil
+		return nil
+	}
+	compare := func(s catalog.Seen) error {
+		if f, ok := known[s.Path]; ok {
+			matched++
+			if !needsRecording(f, s.Size, s.Mtime) {
+				return nil
+			}
+		}
+		batch = append(batch, s.Path)
+		if len(batch) >= fileBatch {
+			return flush()
+		}
+		return nil
+	}
+	// await takes the catalog's rows once read (block: wait for them) and
+	// compares the files walked so far.
+	await := func(block bool) error {
+		if known != nil {
+			return nil
+		}
+		var r read
+		if block {
+			r = <-reading
+		} else {
+			select {
+			case r = <-reading:
+			default:
+				return nil
+			}
+		}
+		received = true
+		if r.err != nil {
+			return r.err
+		}
+		known = r.known
+		for _, s := range early {
+			if err := compare(s); err != nil {
+				return err
+			}
+		}
+		early = nil
 		return nil
 	}
 	err = filepath.WalkDir(lib.Path, func(path string, d fs.DirEntry, err error) error {
@@ -134,36 +184,47 @@ func (t *tasks) scanLibrary(ctx context.Context, job *queue.Job, a ScanLibraryAr
 			return nil // gone since the folder was read
 		}
 		seen++
-		if f, ok := byPath[path]; ok && !needsRecording(f, info.Size(), info.ModTime()) {
+		s := catalog.Seen{Path: path, Size: info.Size(), Mtime: info.ModTime()}
+		if err := await(false); err != nil {
+			return err
+		}
+		if known == nil {
+			early = append(early, s)
 			return nil
 		}
-		batch = append(batch, path)
-		if len(batch) >= fileBatch {
-			return flush()
-		}
-		return nil
+		return compare(s)
 	})
+	if err == nil {
+		err = await(true)
+	} else if !received {
+		<-reading // the read uses the job's context: let it end first
+	}
 	if err != nil {
 		return fmt.Errorf("scanning %s: %w", lib.Path, err)
 	}
 	if err := flush(); err != nil {
 		return err
 	}
-	job.Log.Info("library scanned", "library", lib.Path, "files", seen, "to_add", added)
-	return job.SetResult(ScanLibraryResult{Files: seen, Added: added})
+	missing := len(known) - matched
+	job.Log.Info("library scanned", "library", lib.Path, "files", seen, "to_add", added, "missing", missing)
+	return job.SetResult(ScanLibraryResult{Files: seen, Added: added, Missing: missing})
 }
 
 // needsRecording reports whether a file whose row is f, now found with
-// info, is to be recorded and identified: it changed, or was never tried.
-// A file whose identification failed is tried again only once it changes
-// (or by identify_library).
-func needsRecording(f catalog.File, size int64, mtime time.Time) bool {
+// size and mtime, is to be recorded and identified: it changed, or was
+// never tried. A file whose identification failed is tried again only once
+// it changes (or by identify_library).
+func needsRecording(f catalog.ScanState, size int64, mtime time.Time) bool {
 	changed := f.Size != size || f.Mtime != mtime.UnixMicro()
 	return changed || (!f.Identified && f.IdentificationAttempts == 0)
 }
 
 // scanLibraryDone runs once a scan's files are all recorded and identified:
-// it records the scan time and goes on with the chain.
+// it records the scan time and goes on with the chain. When nothing changed
+// (see unchanged), add_missing_apps, remove_missing_files, update_titles
+// and the index would each read the whole catalog to write nothing, so the
+// chain ends here, or goes straight on with organize_library when the
+// organizer is on (its templates may have changed since its last run).
 func (t *tasks) scanLibraryDone(ctx context.Context, job *queue.Job, c queue.Continued[ScanLibraryArgs]) error {
 	lib, err := t.library(ctx, c.Parent.LibraryPath)
 	if err != nil {
@@ -174,7 +235,55 @@ func (t *tasks) scanLibraryDone(ctx context.Context, job *queue.Job, c queue.Con
 	}
 	job.Log.Info("scan finished", "library", lib.Path, "files_added", c.Children.Total,
 		"failed", c.Children.Failed)
-	return follow(ctx, job, AddMissingAppsArgs{LibraryPath: lib.Path})
+	unchanged, err := t.unchanged(ctx, job, c)
+	if err != nil {
+		return err
+	}
+	if !unchanged {
+		return follow(ctx, job, AddMissingAppsArgs{LibraryPath: lib.Path})
+	}
+	job.Log.Info("library and title database unchanged; missing apps, titles and index left as they are",
+		"library", lib.Path)
+	if t.settings().Library.Management.Organizer.Enabled {
+		return follow(ctx, job, OrganizeLibraryArgs{LibraryPath: lib.Path})
+	}
+	return nil
+}
+
+// skippedSteps are the chain's steps an unchanged rescan leaves out.
+var skippedSteps = []string{AddMissingApps, RemoveMissingFiles, UpdateTitles, GenerateLibrary}
+
+// unchanged reports whether the scan c continues changed nothing the later
+// steps depend on: the title database was not replaced (the scan was asked
+// for by update_titledb, which says so), the scan recorded no file and
+// missed none, the library index exists, and the last run of each skipped
+// step did not fail or get cancelled (a chain cut short is done again in
+// full, not skipped forever).
+func (t *tasks) unchanged(ctx context.Context, job *queue.Job, c queue.Continued[ScanLibraryArgs]) (bool, error) {
+	if !c.Parent.TitleDBUnchanged || c.Children.Total > 0 {
+		return false, nil
+	}
+	parent, err := job.Queue().Get(ctx, c.ParentID)
+	if err != nil {
+		return false, err
+	}
+	var scanned ScanLibraryResult
+	if err := json.Unmarshal(parent.Result, &scanned); err != nil || scanned.Added > 0 || scanned.Missing > 0 {
+		return false, nil
+	}
+	if _, err := os.Stat(LibraryIndexPath(t.DataDir)); err != nil {
+		return false, nil
+	}
+	for _, name := range skippedSteps {
+		last, _, err := job.Queue().List(ctx, queue.Filter{Name: name, Limit: 1})
+		if err != nil {
+			return false, err
+		}
+		if len(last) == 0 || last[0].Status == queue.StatusFailed || last[0].Status == queue.StatusCancelled {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // addFiles records a batch of a scan's files in the catalog and identifies
@@ -238,7 +347,7 @@ func (t *tasks) recordFiles(ctx context.Context, job *queue.Job, lib catalog.Lib
 	var files []catalog.File
 	for _, s := range seen {
 		f, ok := known[s.Path]
-		if ok && !needsRecording(f, s.Size, s.Mtime) {
+		if ok && !needsRecording(f.ScanState(), s.Size, s.Mtime) {
 			continue
 		}
 		todo = append(todo, s)

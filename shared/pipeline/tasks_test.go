@@ -113,14 +113,14 @@ func TestScanRecordsGameFilesAndRescansOnlyChanges(t *testing.T) {
 	require.Equal(t, 1, b.tasksNamed(t, ScanLibraryDone))
 
 	second := b.run(t, ScanLibraryArgs{LibraryPath: b.lib})
-	require.JSONEq(t, `{"files": `+jsonInt(games)+`, "added": 0}`, string(second.Result), "nothing changed")
+	require.JSONEq(t, `{"files": `+jsonInt(games)+`, "added": 0, "missing": 0}`, string(second.Result), "nothing changed")
 
 	changed := filepath.Join(b.lib, filepath.FromSlash(files[0].Path))
 	before := b.file(t, changed)
 	later := time.Now().Add(time.Hour)
 	require.NoError(t, os.Chtimes(changed, later, later))
 	third := b.run(t, ScanLibraryArgs{LibraryPath: b.lib})
-	require.JSONEq(t, `{"files": `+jsonInt(games)+`, "added": 1}`, string(third.Result))
+	require.JSONEq(t, `{"files": `+jsonInt(games)+`, "added": 1, "missing": 0}`, string(third.Result))
 	after := b.file(t, changed)
 	require.Equal(t, before.ID, after.ID)
 	require.Equal(t, later.UnixMicro(), after.Mtime)

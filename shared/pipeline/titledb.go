@@ -30,7 +30,7 @@ func (t *tasks) updateTitleDB(ctx context.Context, job *queue.Job, _ UpdateTitle
 		if err != nil {
 			return queue.Permanent(fmt.Errorf("library %s: %w", p, err))
 		}
-		if err := follow(ctx, job, ScanLibraryArgs{LibraryPath: root}); err != nil {
+		if err := follow(ctx, job, ScanLibraryArgs{LibraryPath: root, TitleDBUnchanged: !changed}); err != nil {
 			return err
 		}
 	}

@@ -118,13 +118,13 @@ func measure(ctx context.Context, c config, files []pipelinetest.File, titledbUR
 			_ = cmd.Wait()
 		}
 	}()
-	if r.first, err = runChain(ctx, q); err != nil {
+	if r.first, err = runChain(ctx, q, true); err != nil {
 		return r, err
 	}
 	if _, err := os.Stat(pipeline.LibraryIndexPath(data)); err != nil {
 		return r, fmt.Errorf("no library index: %w", err)
 	}
-	if r.rescan, err = runChain(ctx, q); err != nil {
+	if r.rescan, err = runChain(ctx, q, false); err != nil {
 		return r, err
 	}
 	r.identified, r.organized, err = countFiles(db, lib)
@@ -144,9 +144,12 @@ func walkAndStat(root string) (time.Duration, error) {
 }
 
 // runChain starts the chain (settings saved → update_titledb) and returns
-// how long until a new library index is generated and no top-level task is
-// left unfinished (a fan-out's parent waits while any child is).
-func runChain(ctx context.Context, q *queue.Queue) (time.Duration, error) {
+// how long until its update_titledb has finished, no top-level task is left
+// unfinished (a fan-out's parent waits while any child is, and each step
+// enqueues the next before it finishes) and, when newIndex, a new library
+// index was generated. A rescan of the unchanged library need not generate
+// one: the index would be the same.
+func runChain(ctx context.Context, q *queue.Queue, newIndex bool) (time.Duration, error) {
 	newest := func(st queue.Status, name string) (int64, error) {
 		tasks, _, err := q.List(ctx, queue.Filter{Status: st, Name: name, Limit: 1})
 		if err != nil || len(tasks) == 0 {
@@ -159,18 +162,28 @@ func runChain(ctx context.Context, q *queue.Queue) (time.Duration, error) {
 		return 0, err
 	}
 	start := time.Now()
-	if _, err := q.Enqueue(ctx, queue.NewParams(pipeline.UpdateTitleDBArgs{})); err != nil {
+	res, err := q.Enqueue(ctx, queue.NewParams(pipeline.UpdateTitleDBArgs{}))
+	if err != nil {
 		return 0, err
 	}
 	deadline := start.Add(30 * time.Minute)
 	for time.Now().Before(deadline) {
 		// The index is the chain's last step: only once it is there is the
 		// rest looked at, since every look costs the workers too.
-		after, err := newest(queue.StatusCompleted, pipeline.GenerateLibrary)
-		if err != nil {
-			return 0, err
+		idle := true
+		if newIndex {
+			after, err := newest(queue.StatusCompleted, pipeline.GenerateLibrary)
+			if err != nil {
+				return 0, err
+			}
+			idle = after > before
+		} else {
+			first, err := q.Get(ctx, res.Task.ID)
+			if err != nil {
+				return 0, err
+			}
+			idle = first.Status == queue.StatusCompleted
 		}
-		idle := after > before
 		for _, st := range []queue.Status{queue.StatusPending, queue.StatusRunning, queue.StatusWaitingForChildren} {
 			if !idle {
 				break
