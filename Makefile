@@ -62,6 +62,9 @@ bench:
 	fi
 	$(GO) run ./shared/cmd/identifybench
 	$(GO) run ./shared/cmd/pipelinebench -n 10000 -procs 1,2 -organizer off,on
+	@if [ -n "$$SHELF_TEST_POSTGRES_URL" ]; then \
+		$(GO) run ./shared/cmd/pipelinebench -n 10000 -procs 1,2 -organizer off,on -postgres "$$SHELF_TEST_POSTGRES_URL"; \
+	fi
 
 ## lint: gofmt, go vet, the dashboard linter's rules, staticcheck, govulncheck (known vulnerabilities in code shelf calls;
 ## VULNDB=file:///path uses a local copy of the database, e.g. where vuln.go.dev is unreachable)

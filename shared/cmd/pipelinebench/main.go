@@ -61,6 +61,7 @@ type config struct {
 	slots    int
 	postgres string
 	keep     bool
+	apiBin   string // shelf-api, built by run
 }
 
 func run(c config, procList, organizerList string) error {
@@ -74,6 +75,14 @@ func run(c config, procList, organizerList string) error {
 		http.ServeContent(w, r, path.Base(r.URL.Path), time.Unix(1700000000, 0), bytes.NewReader(data))
 	}))
 	defer srv.Close()
+	bins, err := os.MkdirTemp("", "pipelinebench-bin-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(bins)
+	if c.apiBin, err = buildAPI(bins); err != nil {
+		return err
+	}
 	var organizer []bool
 	for _, field := range strings.Split(organizerList, ",") {
 		switch strings.TrimSpace(field) {

@@ -32,6 +32,12 @@ type result struct {
 	backend               string
 	walk, first, rescan   time.Duration
 	identified, organized int
+	// peakRSS is the largest worker process's peak resident set; tasks the
+	// latencies of GET /api/tasks during the first scan (sorted), and
+	// tasksErrors how many of those requests failed.
+	peakRSS     int64
+	tasks       []time.Duration
+	tasksErrors int
 }
 
 func (r result) print(c config) {
@@ -43,7 +49,10 @@ func (r result) print(c config) {
 	fmt.Printf("pipeline %s, %d files, %d worker process(es) × %d slots, organizer %s: first scan %.0f files/s (%s), rescan %.0f files/s (%s); walk+stat alone %.0f files/s\n",
 		r.backend, r.files, r.procs, r.slots, org, rate(r.first), r.first.Round(time.Millisecond),
 		rate(r.rescan), r.rescan.Round(time.Millisecond), rate(r.walk))
-	fmt.Printf("  %d identified, %d organized\n", r.identified, r.organized)
+	fmt.Printf("  %d identified, %d organized; worker peak RSS %.1f MB; GET /api/tasks during the first scan: %d requests, p50 %s, p99 %s, max %s, %d failed\n",
+		r.identified, r.organized, float64(r.peakRSS)/(1<<20), len(r.tasks),
+		percentile(r.tasks, 0.50).Round(10*time.Microsecond), percentile(r.tasks, 0.99).Round(10*time.Microsecond),
+		percentile(r.tasks, 1).Round(10*time.Microsecond), r.tasksErrors)
 }
 
 // measure runs the chain twice over a fresh library and database: the
@@ -118,7 +127,15 @@ func measure(ctx context.Context, c config, files []pipelinetest.File, titledbUR
 			_ = cmd.Wait()
 		}
 	}()
-	if r.first, err = runChain(ctx, q, true); err != nil {
+	apiBase, stopAPI, err := startAPI(c.apiBin, data, dsn)
+	if err != nil {
+		return r, err
+	}
+	defer stopAPI()
+	p := startProbe(apiBase, 100*time.Millisecond)
+	r.first, err = runChain(ctx, q, true)
+	r.tasks, r.tasksErrors = p.stop()
+	if err != nil {
 		return r, err
 	}
 	if _, err := os.Stat(pipeline.LibraryIndexPath(data)); err != nil {
@@ -126,6 +143,11 @@ func measure(ctx context.Context, c config, files []pipelinetest.File, titledbUR
 	}
 	if r.rescan, err = runChain(ctx, q, false); err != nil {
 		return r, err
+	}
+	for _, cmd := range workers {
+		if rss, err := peakRSS(cmd.Process.Pid); err == nil {
+			r.peakRSS = max(r.peakRSS, rss)
+		}
 	}
 	r.identified, r.organized, err = countFiles(db, lib)
 	return r, err
