@@ -40,6 +40,8 @@ func run(ctx context.Context, s *service.Service) error {
 			s.Log.Info("first admin created from SHELF_ADMIN_USER", "user", u.Username)
 		}
 	}
+	history := api.NewHistory(s.Queue, s.Config.HistoryInterval, s.Log)
+	go history.Run(ctx)
 	app := api.New(api.Options{
 		Queue:        s.Queue,
 		DB:           s.DB,
@@ -51,6 +53,7 @@ func run(ctx context.Context, s *service.Service) error {
 		Logger:       s.Log,
 		BodyLimit:    bodyLimit,
 		Static:       web.FS(),
+		History:      history,
 
 		TrustedProxies: s.Config.TrustedProxies,
 	})

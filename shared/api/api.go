@@ -56,6 +56,9 @@ type Options struct {
 	Static fs.FS
 	// Secret signs CSRF tokens; the zero value loads (or makes) <DataDir>/session.key.
 	Secret account.Secret
+	// History serves GET /api/stats/history; the caller runs it (History.Run). nil answers
+	// with no samples.
+	History *History
 	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies whose
 	// X-Forwarded-For and X-Forwarded-Proto are believed; from no one else.
 	TrustedProxies []string
@@ -71,6 +74,7 @@ type server struct {
 
 	metricsHandler fiber.Handler
 	acc            *accounts
+	history        *History
 }
 
 // New returns the API as a Fiber app, ready for app.Listener.
@@ -90,6 +94,9 @@ func New(opts Options) *fiber.App {
 		s.set.AddCheck(checkTitleLocale(opts.DataDir))
 	}
 	s.acc = newAccounts(opts)
+	if s.history = opts.History; s.history == nil {
+		s.history = NewHistory(opts.Queue, 0, opts.Logger)
+	}
 	s.warnWhenOpen()
 
 	app := fiber.New(fiber.Config{

@@ -19,6 +19,7 @@ func schemas() obj {
 		"TaskTypes":    object(obj{"task_types": array(str())}, "task_types"),
 		"Workers":      workersSchema(),
 		"Stats":        statsSchema(),
+		"StatsHistory": statsHistorySchema(),
 		"Settings":     settingsSchema(),
 		"ConsoleError": obj{"description": "An error on a console client route: a message Tinfoil and CyberFoil show.",
 			"type": "object", "properties": obj{"error": str()}, "required": []string{"error"}, "additionalProperties": false},
@@ -84,6 +85,17 @@ func workersSchema() obj {
 func statsSchema() obj {
 	return object(obj{"total": integer(), "by_status": countsByStatus(),
 		"by_name": obj{"type": "object", "additionalProperties": countsByStatus()}}, "total", "by_status", "by_name")
+}
+
+func statsHistorySchema() obj {
+	count := obj{"type": "integer", "minimum": 0}
+	sample := object(obj{"at": dateTime(), "pending": count, "running": count, "waiting_for_children": count,
+		"completed": obj{"type": "integer", "minimum": 0, "description": "Tasks (children included) completed in the interval before at (ending 5 s before it, so batches still committing are counted)."},
+		"failed":    obj{"type": "integer", "minimum": 0, "description": "Tasks that failed for good in that interval; retries are not counted."},
+	}, "at", "pending", "running", "waiting_for_children", "completed", "failed")
+	return object(obj{"interval_seconds": obj{"type": "number"}, "window_seconds": obj{"type": "number"},
+		"samples": obj{"type": "array", "items": sample, "description": "Oldest first; empty until the first sample."}},
+		"interval_seconds", "window_seconds", "samples")
 }
 
 func settingsSchema() obj {

@@ -153,6 +153,8 @@ func routeTable() []operation {
 		{method: "GET", path: "/api/task-types", handle: (*server).taskTypes, tag: "tasks", summary: "The task names POST /api/tasks accepts.", status: 200, result: ref("TaskTypes")},
 		{method: "GET", path: "/api/workers", handle: (*server).workers, tag: "queue", summary: "Worker processes seen in the last minute, with their slots.", status: 200, result: ref("Workers")},
 		{method: "GET", path: "/api/stats", handle: (*server).stats, tag: "queue", summary: "Task counts by status and by name.", status: 200, result: ref("Stats")},
+		{method: "GET", path: "/api/stats/history", handle: (*server).statsHistory, tag: "queue", summary: "The queue over the last hour, as the Health page's charts draw it: every interval_seconds (15 s by default), the depth and the tasks that finished. Kept in this api replica's memory since it started.",
+			status: 200, result: ref("StatsHistory")},
 
 		{method: "GET", path: "/api/settings", handle: (*server).getSettings, tag: "settings", summary: "The settings in force (settings.yaml).", status: 200, result: ref("Settings")},
 		{method: "PUT", path: "/api/settings", handle: (*server).putSettings, tag: "settings", summary: "Change settings with a whole or partial document; objects merge, lists are replaced. Added library paths are scanned, removed ones forgotten.",

@@ -58,6 +58,9 @@ type Config struct {
 	// LeaseTimeout is how long a running task's lease lasts without a heartbeat before any process
 	// may rescue it. Defaults to 30s.
 	LeaseTimeout time.Duration
+	// HistoryInterval is how often the api samples the queue for the Health page's charts.
+	// Defaults to 15s; 1s to 1m.
+	HistoryInterval time.Duration
 }
 
 // Load builds the configuration of service from getenv (normally os.Getenv) and args (normally
@@ -189,5 +192,6 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_format", c.LogFormat),
 		slog.Duration("grace_period", c.GracePeriod),
 		slog.Duration("lease_timeout", c.LeaseTimeout),
+		slog.Duration("history_interval", c.HistoryInterval),
 	)
 }

@@ -41,6 +41,7 @@ func TestLoadDefaults(t *testing.T) {
 	require.Empty(t, api.MetricsAddr)
 	require.Zero(t, api.GracePeriod)
 	require.Equal(t, 30*time.Second, api.LeaseTimeout)
+	require.Equal(t, 15*time.Second, api.HistoryInterval)
 }
 
 func TestFlagOverridesEnvOverridesDefault(t *testing.T) {
@@ -107,6 +108,7 @@ func TestBadValuesNameFlagAndVariable(t *testing.T) {
 		{"duration", ServiceWorker, []string{"--grace-period", "soon"}, nil, `--grace-period (SHELF_GRACE_PERIOD) "soon": must be a duration`},
 		{"negative grace", ServiceWorker, nil, map[string]string{"SHELF_GRACE_PERIOD": "-1s"}, "must not be negative"},
 		{"zero lease", ServiceWorker, nil, map[string]string{"SHELF_LEASE_TIMEOUT": "0s"}, `--lease-timeout (SHELF_LEASE_TIMEOUT) "0s": must be positive`},
+		{"history interval", ServiceAPI, nil, map[string]string{"SHELF_HISTORY_INTERVAL": "2h"}, `--history-interval (SHELF_HISTORY_INTERVAL) "2h": must be a duration from 1s to 1m`},
 		{"address", ServiceAPI, nil, map[string]string{"SHELF_HTTP_ADDR": "8080"}, `--http-addr (SHELF_HTTP_ADDR) "8080": must be host:port`},
 		{"bool", ServiceAPI, nil, map[string]string{"SHELF_API_TOKEN_READS": "maybe"}, `--api-token-reads (SHELF_API_TOKEN_READS) "maybe": must be true or false`},
 		{"reads without token", ServiceAPI, []string{"--api-token-reads"}, nil, "needs --api-token (SHELF_API_TOKEN)"},

@@ -148,6 +148,18 @@ var options = []option{
 		},
 	},
 	{
+		flag: "history-interval", env: "SHELF_HISTORY_INTERVAL", def: "15s", valueName: "DURATION",
+		usage:    "How often the api samples the queue for the Health page's charts (1s to 1m); it keeps an hour of samples.",
+		services: []string{ServiceAPI},
+		apply: func(c *Config, v string) (err error) {
+			c.HistoryInterval, err = time.ParseDuration(v)
+			if err != nil || c.HistoryInterval < time.Second || c.HistoryInterval > time.Minute {
+				return errors.New("must be a duration from 1s to 1m")
+			}
+			return nil
+		},
+	},
+	{
 		flag: "lease-timeout", env: "SHELF_LEASE_TIMEOUT", def: "30s", valueName: "DURATION",
 		usage:    "How long a running task's lease lasts without a heartbeat before it may be rescued.",
 		services: []string{ServiceWorker, ServiceAPI},

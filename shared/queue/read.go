@@ -160,3 +160,30 @@ func (q *Queue) ParentProgress(ctx context.Context) (map[string]float64, error) 
 	}
 	return out, rows.Err()
 }
+
+// Activity is the queue's depth at one moment and the tasks (children included) that finished
+// in a window: what the api samples for the Health page's charts.
+type Activity struct {
+	Pending, Running, Waiting int
+	// Completed and Failed count the tasks that finished with that status in the window; a
+	// retried run that failed is not counted, since it went back to pending.
+	Completed, Failed int
+}
+
+// Activity counts the queue's active tasks now and the tasks that finished in [from, to), by
+// their finished_at (the finishing worker's clock). Each count is one index range or one scan.
+func (q *Queue) Activity(ctx context.Context, from, to time.Time) (Activity, error) {
+	var a Activity
+	f, t := micros(from), micros(to)
+	err := q.queryRow(ctx, q.db.WithContext(ctx), `SELECT
+		(SELECT COUNT(*) FROM tasks WHERE status = 'pending'),
+		(SELECT COUNT(*) FROM tasks WHERE status = 'running'),
+		(SELECT COUNT(*) FROM tasks WHERE status = 'waiting_for_children'),
+		(SELECT COUNT(*) FROM tasks WHERE finished_at >= ? AND finished_at < ? AND status = 'completed'),
+		(SELECT COUNT(*) FROM tasks WHERE finished_at >= ? AND finished_at < ? AND status = 'failed')`,
+		f, t, f, t).Scan(&a.Pending, &a.Running, &a.Waiting, &a.Completed, &a.Failed)
+	if err != nil {
+		return Activity{}, fmt.Errorf("reading the queue's activity: %w", err)
+	}
+	return a, nil
+}
