@@ -57,7 +57,8 @@ func TestWebUIInABrowser(t *testing.T) {
 
 	env := []string{"SHELF_DATA_DIR=" + data, "SHELF_DATABASE_URL=" + storetest.NewDSN(t)}
 	apiAddr, workerAddr := servicetest.FreeAddr(t), servicetest.FreeAddr(t)
-	servicetest.Start(t, bins, "api", append(env, "SHELF_HTTP_ADDR="+apiAddr, "SHELF_API_TOKEN="+uiToken)...)
+	// A sample a second, so the Health page's charts have data within seconds of the tasks.
+	servicetest.Start(t, bins, "api", append(env, "SHELF_HTTP_ADDR="+apiAddr, "SHELF_API_TOKEN="+uiToken, "SHELF_HISTORY_INTERVAL=1s")...)
 	servicetest.Start(t, bins, "worker", append(env, "SHELF_METRICS_ADDR="+workerAddr, "SHELF_GRACE_PERIOD=1s")...)
 	apiURL, workerMetrics := "http://"+apiAddr, "http://"+workerAddr+"/metrics"
 	eventually.Holds(t, uiDeadline, "the api to be ready", func() bool { return servicetest.HTTPStatus(apiURL+"/readyz") == http.StatusOK })
@@ -153,6 +154,16 @@ func TestWebUIInABrowser(t *testing.T) {
 		b.open(t, "#/health", "#health-summary")
 		b.waitFor(t, "the health page to show one worker with 5 slots",
 			`document.querySelector("#slots-total")?.textContent === "5" && document.querySelectorAll("#worker-rows tr").length === 1`)
+		// The fan-out above completed 41 tasks (itself and 40 children) and the scans more: the
+		// throughput chart counts them in green bars, and the depth line has a point a sample.
+		b.waitFor(t, "the charts to show the tasks that ran",
+			`Number(document.querySelector("#chart-throughput")?.dataset.completed) >= 41 &&
+			 document.querySelectorAll("#chart-throughput rect.bar-completed").length > 0 &&
+			 Number(document.querySelector("#chart-depth")?.dataset.samples) > 1 &&
+			 /^M[0-9.]+ [0-9.]+L/.test(document.querySelector("#chart-depth path.line-depth")?.getAttribute("d") || "")`)
+		charts := b.eval(t, `document.querySelector("#throughput-box").innerHTML + document.querySelector("#depth-box").innerHTML`)
+		require.NotContains(t, charts, "NaN")
+		require.NotContains(t, charts, "Infinity")
 		b.screenshot(t, "health")
 	})
 
@@ -176,6 +187,7 @@ func TestWebUIInABrowser(t *testing.T) {
 		for _, page := range []struct{ route, ready, name string }{
 			{"#/tasks", "#task-rows tr", "tasks-phone"},
 			{"#/library", ".title-card", "library-phone"},
+			{"#/health", "#chart-throughput rect.bar-completed", "health-phone"},
 		} {
 			b.open(t, page.route, page.ready)
 			require.Equal(t, "false", b.eval(t, `String(document.documentElement.scrollWidth > window.innerWidth + 1)`),

@@ -1,6 +1,7 @@
-// The health page: worker replicas seen in the last minute, their slots, the queue's depth and
-// links to the raw endpoints.
+// The health page: worker replicas seen in the last minute, their slots, the queue's depth,
+// throughput and depth over the last hour (the api's own samples) and links to the raw endpoints.
 import { get } from './api.js';
+import { depthChart, throughputChart } from './charts.js';
 import { fmtAgo, fmtTime, h, percentBar, poll, replace, statusLabel, statuses } from './ui.js';
 
 const refreshMs = 2000;
@@ -10,10 +11,19 @@ export function mount(root) {
   const workers = h('tbody', { id: 'worker-rows' });
   const depth = h('tbody', { id: 'depth-rows' });
   const updated = h('span', { class: 'muted small' });
+  const throughput = h('div', { class: 'chart-box', id: 'throughput-box' });
+  const queued = h('div', { class: 'chart-box', id: 'depth-box' });
+  const sampling = h('p', { class: 'muted small', id: 'history-note' });
 
   replace(root,
     h('div', { class: 'row spread' }, h('h1', {}, 'Health'), updated),
     summary,
+    h('div', { class: 'panel' }, h('h2', {}, 'Last hour'),
+      h('div', { class: 'charts' },
+        h('figure', {}, h('figcaption', {}, 'Throughput ',
+          h('span', { class: 'legend ok' }, 'completed'), ' ', h('span', { class: 'legend failed' }, 'failed')), throughput),
+        h('figure', {}, h('figcaption', {}, 'Queue depth ', h('span', { class: 'legend depth' }, 'pending + running + waiting')), queued)),
+      sampling),
     h('div', { class: 'panel' }, h('h2', {}, 'Workers'),
       h('p', { class: 'muted small' }, 'Worker processes that sent a heartbeat in the last minute. ',
         'Slots per worker come from worker.slots in the settings; replicas from how many workers run.'),
@@ -34,7 +44,13 @@ export function mount(root) {
         h('li', {}, h('a', { href: '/api/openapi.json' }, '/api/openapi.json'), ' — the REST API’s reference.'))));
 
   async function refresh() {
-    const [w, stats] = await Promise.all([get('/api/workers'), get('/api/stats')]);
+    const [w, stats, history] = await Promise.all([get('/api/workers'), get('/api/stats'), get('/api/stats/history')]);
+    const now = Date.now();
+    replace(throughput, throughputChart(history, now));
+    replace(queued, depthChart(history, now));
+    const first = history.samples[0];
+    sampling.textContent = `Sampled by this api replica every ${history.interval_seconds} s and kept in its memory` +
+      (first ? `, since ${new Date(first.at).toLocaleTimeString()}.` : '.') + ' Prometheus keeps longer history (see /metrics).';
     const s = stats.by_status;
     const card = (id, label, value, extra) => h('div', { class: 'panel', id }, h('div', { class: 'muted' }, label),
       h('div', { class: 'stat' }, value), extra);
