@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
 
@@ -22,13 +23,22 @@ func RemoveEmptyDirs(root string) (int, error) {
 	if !info.IsDir() {
 		return 0, fmt.Errorf("removing empty folders: %s is not a folder", root)
 	}
-	removed, _, err := pruneDir(root, true)
+	p := pruner{sem: make(chan struct{}, pruners)}
+	removed, _, err := p.pruneDir(root, true)
 	return removed, err
 }
 
+// pruners bounds the extra goroutines RemoveEmptyDirs walks and removes
+// folders with: an rmdir waits on the file system's journal, and after the
+// organizer has emptied thousands of folders a serial walk spent seconds in
+// it (two cores ran eight at once about twice as fast as one).
+const pruners = 8
+
+type pruner struct{ sem chan struct{} }
+
 // pruneDir removes the empty folders below dir and, unless isRoot, dir itself
 // when it ends up empty. gone reports whether dir no longer exists.
-func pruneDir(dir string, isRoot bool) (removed int, gone bool, err error) {
+func (p pruner) pruneDir(dir string, isRoot bool) (removed int, gone bool, err error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, true, nil
@@ -38,11 +48,12 @@ func pruneDir(dir string, isRoot bool) (removed int, gone bool, err error) {
 	}
 	var errs []error
 	remaining := len(entries)
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		n, childGone, err := pruneDir(filepath.Join(dir, e.Name()), false)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	child := func(path string) {
+		n, childGone, err := p.pruneDir(path, false)
+		mu.Lock()
+		defer mu.Unlock()
 		removed += n
 		if err != nil {
 			errs = append(errs, err)
@@ -51,6 +62,24 @@ func pruneDir(dir string, isRoot bool) (removed int, gone bool, err error) {
 			remaining--
 		}
 	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		select {
+		case p.sem <- struct{}{}: // a free goroutine
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-p.sem }()
+				child(path)
+			}()
+		default: // all busy: here, so that the walk never waits for a slot
+			child(path)
+		}
+	}
+	wg.Wait()
 	if isRoot || remaining > 0 {
 		return removed, false, errors.Join(errs...)
 	}
