@@ -63,7 +63,7 @@ func ImportOwnfoil(ctx context.Context, cfg config.Config, from string, apply bo
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(out, "imported: settings saved to %s; %d libraries, %d files (%d identified as Ownfoil did, %d kept as shelf had them); the next scan identifies the rest\n",
-		cfg.SettingsPath(), res.Libraries, res.Files, res.Identified, res.Kept)
+	_, err = fmt.Fprintf(out, "imported: settings saved to %s; %d libraries, %d files (%d identified as Ownfoil did, %d kept as shelf had them); the next scan identifies the rest; %d users (%d kept as shelf had them, %d left out)\n",
+		cfg.SettingsPath(), res.Libraries, res.Files, res.Identified, res.Kept, res.Users, res.UsersKept, res.UsersSkipped)
 	return err
 }

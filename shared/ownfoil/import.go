@@ -1,12 +1,14 @@
 // Package ownfoil moves a user over from Ownfoil (github.com/a1ex4/ownfoil):
 // it reads Ownfoil's config folder (settings.yaml and the SQLite database
 // ownfoil.db) and plans what shelf takes over — settings, libraries, files
-// and their identifications — then prints the plan or applies it.
+// and their identifications, users with their roles and password hashes —
+// then prints the plan or applies it.
 package ownfoil
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +18,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shelfhq/shelf/shared/account"
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/settings"
 )
@@ -72,9 +75,6 @@ func Read(ctx context.Context, dir string) (*Plan, error) {
 		lib["paths"] = paths
 		p.Settings["library"] = lib
 	}
-	if n := len(p.Users); n > 0 {
-		p.Notes = append(p.Notes, fmt.Sprintf("%d users left out: shelf has no user accounts yet", n))
-	}
 	return p, nil
 }
 
@@ -103,6 +103,14 @@ func (p *Plan) Print(w io.Writer) error {
 			fmt.Fprintf(&b, "  %d apps Ownfoil recorded are not valid and left out; those files are identified again\n", skipped)
 		}
 	}
+	for _, u := range p.Users {
+		if err := u.check(); err != nil {
+			fmt.Fprintf(&b, "user %s: left out: %v\n", u.Name, err)
+			continue
+		}
+		fmt.Fprintf(&b, "user %s: would import with roles %s and its password (Ownfoil's hash, replaced by argon2id at its first sign-in); kept as it is if shelf has a user of that name\n",
+			u.Name, rolesText(u.roles()))
+	}
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
@@ -113,6 +121,9 @@ func (p *Plan) Print(w io.Writer) error {
 // Result counts what Apply did.
 type Result struct {
 	Libraries, Files, Identified, Kept int
+	// Users were imported; UsersKept were left as shelf had them (a user of that name
+	// existed); UsersSkipped could not be (a name shelf does not allow, or no password hash).
+	Users, UsersKept, UsersSkipped int
 }
 
 // fileBatch bounds the files written per transaction.
@@ -136,6 +147,21 @@ func (p *Plan) Apply(ctx context.Context, db *gorm.DB, set *settings.Manager) (R
 		}
 	}
 	db = db.WithContext(ctx)
+	for _, u := range p.Users {
+		if u.check() != nil {
+			res.UsersSkipped++
+			continue
+		}
+		_, err := account.CreateUser(ctx, db, account.NewUser{Username: u.Name, PasswordHash: u.PasswordHash, Roles: u.roles()})
+		switch {
+		case errors.Is(err, account.ErrExists):
+			res.UsersKept++
+		case err != nil:
+			return res, fmt.Errorf("importing Ownfoil's user %q: %w", u.Name, err)
+		default:
+			res.Users++
+		}
+	}
 	for _, l := range p.Libraries {
 		if !filepath.IsAbs(l.Path) {
 			return res, fmt.Errorf("Ownfoil's library %q is not an absolute path", l.Path)
@@ -168,6 +194,30 @@ func (p *Plan) Apply(ctx context.Context, db *gorm.DB, set *settings.Manager) (R
 		}
 	}
 	return res, nil
+}
+
+// check says why shelf cannot take a user over, or nil: a name shelf does not allow, or a
+// password hash it cannot verify.
+func (u user) check() error {
+	if err := account.ValidateUsername(u.Name); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(u.PasswordHash, "scrypt:") && !strings.HasPrefix(u.PasswordHash, "pbkdf2:") {
+		return errors.New("its password hash is not one of Werkzeug's (scrypt: or pbkdf2:)")
+	}
+	return nil
+}
+
+// roles are the user's Ownfoil access flags as shelf's roles, which match one for one.
+func (u user) roles() account.RoleSet {
+	return account.RoleSet{Admin: u.Admin, Shop: u.Shop, Backup: u.Backup}
+}
+
+func rolesText(rs account.RoleSet) string {
+	if names := rs.Names(); len(names) > 0 {
+		return strings.Join(names, ", ")
+	}
+	return "none"
 }
 
 // importFile records one file and, unless shelf already identified it, the

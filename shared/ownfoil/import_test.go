@@ -5,11 +5,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/shelfhq/shelf/shared/account"
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/identify"
 	"github.com/shelfhq/shelf/shared/ownfoil/ownfoiltest"
@@ -40,7 +42,7 @@ func TestPlanReadsOwnfoilsSettingsAndDatabase(t *testing.T) {
 	require.Equal(t, time.Unix(1722546940, 0), multi.Mtime)
 	require.Empty(t, byName["mario.kart.8.deluxe.nsw-bigblue.xci"].Apps, "Ownfoil could not identify it")
 	require.Len(t, byName["broken [0100152000023001].nsp"].Skipped, 1, "its app row is not valid")
-	require.Len(t, p.Users, 2)
+	require.Len(t, p.Users, 3)
 	require.Equal(t, "admin", p.Users[0].Name)
 	require.True(t, p.Users[0].Admin)
 
@@ -54,7 +56,9 @@ func TestPlanReadsOwnfoilsSettingsAndDatabase(t *testing.T) {
 		`"dlc":"{titleName}/DLC/{appName} [{appId}][v{appVersion}]"`,
 		"library /games: would import 6 files, 4 of them identified (5 apps)",
 		"shop settings (clients, host, motd, public) left out",
-		"2 users left out: shelf has no user accounts yet",
+		"user admin: would import with roles admin, shop, backup and its password",
+		"user switch: would import with roles shop and its password",
+		"user kids/switch: left out: username: must not contain ':' or '/'",
 	} {
 		require.Contains(t, out.String(), want)
 	}
@@ -71,7 +75,22 @@ func TestApplyImportsSettingsLibrariesFilesAndIdentifications(t *testing.T) {
 
 	res, err := p.Apply(context.Background(), db, set)
 	require.NoError(t, err)
-	require.Equal(t, Result{Libraries: 2, Files: 7, Identified: 5}, res)
+	require.Equal(t, Result{Libraries: 2, Files: 7, Identified: 5, Users: 2, UsersSkipped: 1}, res)
+
+	// Ownfoil's users sign in with their Ownfoil passwords, and their Werkzeug hash is
+	// replaced by argon2id on that first sign-in.
+	ctx := context.Background()
+	admin, err := account.Authenticate(ctx, db, "admin", ownfoiltest.AdminPassword)
+	require.NoError(t, err)
+	require.Equal(t, account.RoleSet{Admin: true, Shop: true, Backup: true}, admin.Roles)
+	switchUser, err := account.Authenticate(ctx, db, "switch", ownfoiltest.SwitchPassword)
+	require.NoError(t, err)
+	require.Equal(t, account.RoleSet{Shop: true}, switchUser.Roles)
+	var hash string
+	require.NoError(t, db.Raw(`SELECT password_hash FROM users WHERE username = 'switch'`).Scan(&hash).Error)
+	require.True(t, strings.HasPrefix(hash, "$argon2id$"), hash)
+	_, err = account.Authenticate(ctx, db, "switch", "wrong")
+	require.ErrorIs(t, err, account.ErrBadCredentials)
 
 	s := set.Current()
 	require.Equal(t, []string{"/games", f.LocalLib}, s.Library.Paths)
@@ -107,7 +126,9 @@ func TestApplyImportsSettingsLibrariesFilesAndIdentifications(t *testing.T) {
 
 	again, err := p.Apply(context.Background(), db, set)
 	require.NoError(t, err)
-	require.Equal(t, Result{Libraries: 2, Files: 7, Kept: 5}, again, "a second import keeps what shelf has")
+	require.Equal(t, Result{Libraries: 2, Files: 7, Kept: 5, UsersKept: 2, UsersSkipped: 1}, again, "a second import keeps what shelf has")
+	_, err = account.Authenticate(ctx, db, "switch", ownfoiltest.SwitchPassword)
+	require.NoError(t, err, "the rehashed password stays")
 }
 
 func TestReadWithoutADatabaseImportsSettingsOnly(t *testing.T) {

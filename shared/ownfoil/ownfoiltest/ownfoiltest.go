@@ -93,6 +93,12 @@ worker:
 
 // Fixture is an Ownfoil config folder and the library folder its second
 // library points at.
+// The passwords of the fixture's Ownfoil users admin and switch (and kids/switch).
+const (
+	AdminPassword  = "ownfoil-admin-pw"
+	SwitchPassword = "tinfoil-pass"
+)
+
 type Fixture struct {
 	Dir, LocalLib string
 }
@@ -101,7 +107,7 @@ type Fixture struct {
 // schema and rows like a real user's: a library in a container path that
 // does not exist here (/games) and one on this machine, base games, an
 // update, DLC, a multi-content XCI, a file Ownfoil could not identify, a
-// row with a broken app, and two users with Werkzeug scrypt hashes.
+// row with a broken app, and three users with Werkzeug scrypt hashes.
 func New(t testing.TB) Fixture {
 	t.Helper()
 	f := Fixture{Dir: filepath.Join(t.TempDir(), "config"), LocalLib: filepath.Join(t.TempDir(), "switch")}
@@ -152,9 +158,13 @@ func New(t testing.TB) Fixture {
 			(7, 2, '`+local+`', '`+filepath.Dir(local)+`', 'Celeste [01002B30028F6000][v0].nsp',
 				'nsp', 123, 0, 0, 1, 0, 1, 'cnmt', NULL, 1, '2025-08-01 21:16:00.000000', 1600000000.0)`,
 		`INSERT INTO app_files (app_id, file_id) VALUES (1, 1), (2, 2), (4, 3), (5, 4), (6, 4), (8, 6), (7, 7)`,
+		// The hashes are real output of Werkzeug 3.1.8's generate_password_hash(password,
+		// method='scrypt'), as Ownfoil's auth.py calls it, of AdminPassword and SwitchPassword;
+		// Ownfoil allows a '/' in a name, shelf does not.
 		`INSERT INTO user (id, user, password, admin_access, shop_access, backup_access) VALUES
-			(1, 'admin', 'scrypt:32768:8:1$kJ2cGx0pLw9mQ1eZ$`+strings.Repeat("ab", 64)+`', 1, 1, 1),
-			(2, 'switch', 'scrypt:32768:8:1$Vb3nT8rYq2sD5fHa$`+strings.Repeat("cd", 64)+`', 0, 1, 0)`,
+			(1, 'admin', 'scrypt:32768:8:1$veLOG4l64HCjkRcm$f844f6c764944723e63c8bd8472a19ce8c22bf910892420c650aeabd843d75aef1909be5bc58afe0d5e199f8f06a34faa0b96f2a63f600d60019feb59b1ce675', 1, 1, 1),
+			(2, 'switch', 'scrypt:32768:8:1$mxhhjjshWvFZ3NgL$849fe596b123e57253ef7517fb6c165a04fbb0311e901e26089eef03ecabb484e128b33729c8dad97926e11bdbc8fb9b06ebf805d83d458ee6b7a39c72b0ca17', 0, 1, 0),
+			(3, 'kids/switch', 'scrypt:32768:8:1$mxhhjjshWvFZ3NgL$849fe596b123e57253ef7517fb6c165a04fbb0311e901e26089eef03ecabb484e128b33729c8dad97926e11bdbc8fb9b06ebf805d83d458ee6b7a39c72b0ca17', 0, 1, 0)`,
 		`INSERT INTO tasks (id, task_name, status, input_json, input_hash, created_at) VALUES
 			(1, 'scan_library', 'completed', '{"library_path": "/games"}', '`+strings.Repeat("0", 64)+`', '2025-08-02 03:00:00.000000')`,
 	)
