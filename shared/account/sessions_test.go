@@ -35,3 +35,21 @@ func TestASessionIsFoundByItsCookieWithItsUserAndEndsAtLogout(t *testing.T) {
 	_, err = account.SessionByID(ctx, db, s.ID)
 	require.ErrorIs(t, err, account.ErrNotFound)
 }
+
+func TestExpiredSessionsArePrunedAndNotHonoured(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, db := storetest.Open(t)
+	u, err := account.CreateUser(ctx, db, account.NewUser{Username: "alice", Password: "alice-password"})
+	require.NoError(t, err)
+	s, err := account.CreateSession(ctx, db, u)
+	require.NoError(t, err)
+	n, err := account.PruneSessions(ctx, db, time.Now())
+	require.NoError(t, err)
+	require.Zero(t, n, "a live session stays")
+	n, err = account.PruneSessions(ctx, db, time.Now().Add(account.SessionIdle+time.Minute))
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n)
+	_, err = account.SessionByID(ctx, db, s.ID)
+	require.ErrorIs(t, err, account.ErrNotFound)
+}

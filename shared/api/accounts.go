@@ -99,6 +99,10 @@ func (s *server) login(c *fiber.Ctx) error {
 }
 
 func (s *server) startSession(c *fiber.Ctx, u account.User) error {
+	// Sign-ins are rare, so each clears the expired sessions of everyone (an indexed delete).
+	if _, err := account.PruneSessions(c.UserContext(), s.db, time.Now()); err != nil {
+		return err
+	}
 	sess, err := account.CreateSession(c.UserContext(), s.db, u)
 	if err != nil {
 		return err
