@@ -277,6 +277,16 @@ func TestWebUIInABrowser(t *testing.T) {
 			"a shop user sees no admin pages")
 		b.open(t, "#/users", "#users-list .form-error")
 		require.Contains(t, b.eval(t, `document.querySelector("#users-list .form-error").textContent`), "admin role")
+
+		b.open(t, "#/account", "#password-form")
+		b.setValue(t, "#password-current", "switch-password", "input")
+		b.setValue(t, "#password-new", "switch-password-2", "input")
+		b.click(t, "#password-submit")
+		eventually.Holds(t, uiDeadline, "the new password to work for Basic", func() bool {
+			return statusWith(t, apiURL+"/api/shop", func(r *http.Request) { r.SetBasicAuth("switch", "switch-password-2") }) == http.StatusOK
+		})
+		require.Equal(t, http.StatusUnauthorized, statusWith(t, apiURL+"/api/shop", func(r *http.Request) { r.SetBasicAuth("switch", "switch-password") }))
+		b.open(t, "#/library", ".title-card") // the session that changed it stays signed in
 	})
 
 	b.requireNoExceptions(t)

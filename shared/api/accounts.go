@@ -296,6 +296,43 @@ func signedInUser(c *fiber.Ctx) (account.User, error) {
 	return *p.user, nil
 }
 
+// changeOwnPassword lets any user change their password, given the current one (checked under
+// the failure limits, as a sign-in); the user's other sessions end.
+func (s *server) changeOwnPassword(c *fiber.Ctx) error {
+	u, err := signedInUser(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		CurrentPassword string `json:"current_password"`
+		Password        string `json:"password"`
+	}
+	if err := decodeBody(c.Body(), &req); err != nil {
+		return err
+	}
+	if req.CurrentPassword == "" {
+		return invalidField("current_password", "is required")
+	}
+	if _, err := s.checkPassword(c, u.Username, req.CurrentPassword); err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) && ae.status == fiber.StatusUnauthorized {
+			// Not a 401: the caller is signed in; the field is wrong.
+			return invalidField("current_password", "is not your current password")
+		}
+		return err
+	}
+	keep := ""
+	if p := principalOf(c); p.via == "session" {
+		keep = p.session.Key
+	}
+	changed, err := account.UpdateUser(c.UserContext(), s.db, u.Username, account.UserChange{Password: &req.Password}, keep)
+	if err != nil {
+		return err
+	}
+	s.log.Info("password changed by its user", "user", u.Username)
+	return c.JSON(toUserJSON(changed))
+}
+
 func (s *server) listTokens(c *fiber.Ctx) error {
 	u, err := signedInUser(c)
 	if err != nil {
@@ -363,6 +400,10 @@ func userOperations(user obj) []operation {
 		{method: "DELETE", path: "/api/users/{name}", handle: (*server).deleteUser, tag: "accounts",
 			summary: "Delete a user with its sessions and tokens; the last admin cannot be deleted (409).",
 			params:  []obj{name}, status: 200, result: ref("Deleted"), others: []int{404, 409}},
+		{method: "PATCH", path: "/api/me", handle: (*server).changeOwnPassword, need: needUser, tag: "accounts",
+			summary: "Change the caller's own password, given the current one; the caller's other sessions end.",
+			body: object(obj{"current_password": str(), "password": str()}, "current_password", "password"),
+			status: 200, result: user, others: []int{400, 409, 422}},
 		{method: "GET", path: "/api/me/tokens", handle: (*server).listTokens, need: needUser, tag: "accounts",
 			summary: "The caller's API tokens (never their secrets).", status: 200, result: object(obj{"tokens": array(token)}, "tokens"), others: []int{409}},
 		{method: "POST", path: "/api/me/tokens", handle: (*server).createToken, need: needUser, tag: "accounts",

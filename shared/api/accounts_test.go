@@ -76,6 +76,14 @@ func TestAccountRoutesAnswerAsTheOpenAPIDocumentSays(t *testing.T) {
 	l.check(t, true, 200, "DELETE", "/api/me/tokens/"+itoa(tok.Token.ID), "", shopper...)
 	l.check(t, true, 401, "GET", "/api/shop", "", bearer...)
 
+	// A user changes their own password with the current one.
+	e = l.check(t, false, 422, "PATCH", "/api/me", `{"current_password":"nope","password":"newer-switch-password"}`, shopper...)
+	require.Contains(t, string(e), `"field":"current_password"`)
+	l.check(t, true, 200, "PATCH", "/api/me", `{"current_password":"new-switch-password","password":"newer-switch-password"}`, shopper...)
+	l.check(t, true, 401, "GET", "/api/shop", "", shopper...)
+	l.check(t, true, 200, "PATCH", "/api/me", `{"current_password":"newer-switch-password","password":"new-switch-password"}`,
+		"Authorization", basic("switch", "newer-switch-password"))
+
 	// Login as JSON, logout, and the console form of a refusal.
 	l.check(t, true, 200, "POST", "/api/login", `{"username":"switch","password":"new-switch-password"}`)
 	l.check(t, true, 401, "POST", "/api/login", `{"username":"switch","password":"nope"}`)

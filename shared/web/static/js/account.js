@@ -1,7 +1,7 @@
 // The account page (#/account): who is signed in, and their API tokens for scripts and
 // consoles (Authorization: Bearer). A new token's secret is shown once, here, and never again.
-import { currentMe, del, get, post } from './api.js';
-import { errorText, field, fmtTime, h, replace, toast } from './ui.js';
+import { ApiError, currentMe, del, get, patch, post } from './api.js';
+import { clearFieldErrors, errorText, field, fmtTime, h, replace, showFieldErrors, toast } from './ui.js';
 
 export function mount(root) {
   const me = currentMe();
@@ -19,7 +19,8 @@ export function mount(root) {
       h('p', { class: 'muted' }, 'Send one as ', h('code', {}, 'Authorization: Bearer <token>'), '. It acts as you, with your roles.'),
       error, created, list,
       h('form', { id: 'token-create', class: 'row', onsubmit: create },
-        field('name', 'Name', name), h('button', { type: 'submit', class: 'primary', id: 'token-create-submit' }, 'Create token'))));
+        field('name', 'Name', name), h('button', { type: 'submit', class: 'primary', id: 'token-create-submit' }, 'Create token'))),
+    me?.user ? h('div', { class: 'panel' }, h('h2', {}, 'Password'), passwordForm()) : null);
   if (me?.user) refresh();
   else replace(list);
 
@@ -66,6 +67,31 @@ export function mount(root) {
       error.textContent = errorText(err);
     }
     refresh();
+  }
+
+  function passwordForm() {
+    const current = h('input', { id: 'password-current', type: 'password', autocomplete: 'current-password', required: true });
+    const next = h('input', { id: 'password-new', type: 'password', autocomplete: 'new-password', required: true, minlength: 8 });
+    const formError = h('p', { class: 'form-error', role: 'alert' });
+    const form = h('form', { id: 'password-form', onsubmit: async (ev) => {
+      ev.preventDefault();
+      clearFieldErrors(form);
+      formError.textContent = '';
+      try {
+        await patch('/api/me', { current_password: current.value, password: next.value });
+        current.value = '';
+        next.value = '';
+        toast('Password changed; your other sessions ended.', 'ok');
+      } catch (err) {
+        if (err instanceof ApiError && err.details.length) showFieldErrors(form, err.details);
+        else formError.textContent = errorText(err);
+      }
+    } },
+    h('div', { class: 'grid' }, field('current_password', 'Current password', current),
+      field('password', 'New password', next, 'At least 8 characters. Consoles signed in with the old one must be given the new one.')),
+    formError,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'password-submit' }, 'Change password')));
+    return form;
   }
 
   return () => { stopped = true; };
