@@ -70,6 +70,11 @@ type credentials struct {
 
 func readCredentials(c *fiber.Ctx) (credentials, error) {
 	var cr credentials
+	// A page of another site must not sign this browser in (into an account the attacker
+	// chose): browsers say where a request comes from; consoles and curl send no such header.
+	if c.Get("Sec-Fetch-Site") == "cross-site" {
+		return cr, newError(fiber.StatusForbidden, codeForbidden, "a sign-in from another site's page is refused")
+	}
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
 		cr.Username, cr.Password = c.FormValue("username"), c.FormValue("password")
 	} else if err := decodeBody(c.Body(), &cr); err != nil {
@@ -172,8 +177,8 @@ func accountOperations() []operation {
 	creds := object(obj{"username": str(), "password": str()}, "username", "password")
 	return append([]operation{
 		{method: "POST", path: "/api/login", handle: (*server).login, need: needNothing, tag: "accounts",
-			summary: "Sign in with a user name and password (JSON or a form): sets the session cookie and answers the CSRF token. Failures are limited per client address and per user name (429 with Retry-After).",
-			body:    creds, status: 200, result: me, others: []int{400, 401, 422, 429}},
+			summary: "Sign in with a user name and password (JSON or a form): sets the session cookie and answers the CSRF token. Failures are limited per client address and per user name (429 with Retry-After); a browser request from another site (Sec-Fetch-Site: cross-site) is refused (403).",
+			body:    creds, status: 200, result: me, others: []int{400, 401, 403, 422, 429}},
 		{method: "POST", path: "/api/logout", handle: (*server).logout, need: needNothing, tag: "accounts",
 			summary: "End the cookie's session and clear the cookie; signed_out says whether there was one.",
 			status:  200, result: object(obj{"signed_out": boolean()}, "signed_out")},
@@ -402,8 +407,8 @@ func userOperations(user obj) []operation {
 			params:  []obj{name}, status: 200, result: ref("Deleted"), others: []int{404, 409}},
 		{method: "PATCH", path: "/api/me", handle: (*server).changeOwnPassword, need: needUser, tag: "accounts",
 			summary: "Change the caller's own password, given the current one; the caller's other sessions end.",
-			body: object(obj{"current_password": str(), "password": str()}, "current_password", "password"),
-			status: 200, result: user, others: []int{400, 409, 422}},
+			body:    object(obj{"current_password": str(), "password": str()}, "current_password", "password"),
+			status:  200, result: user, others: []int{400, 409, 422}},
 		{method: "GET", path: "/api/me/tokens", handle: (*server).listTokens, need: needUser, tag: "accounts",
 			summary: "The caller's API tokens (never their secrets).", status: 200, result: object(obj{"tokens": array(token)}, "tokens"), others: []int{409}},
 		{method: "POST", path: "/api/me/tokens", handle: (*server).createToken, need: needUser, tag: "accounts",

@@ -86,6 +86,7 @@ func TestAccountRoutesAnswerAsTheOpenAPIDocumentSays(t *testing.T) {
 
 	// Login as JSON, logout, and the console form of a refusal.
 	l.check(t, true, 200, "POST", "/api/login", `{"username":"switch","password":"new-switch-password"}`)
+	l.check(t, true, 403, "POST", "/api/login", `{"username":"switch","password":"new-switch-password"}`, "Sec-Fetch-Site", "cross-site")
 	l.check(t, true, 401, "POST", "/api/login", `{"username":"switch","password":"nope"}`)
 	l.check(t, false, 422, "POST", "/api/login", `{"username":"switch"}`)
 	l.check(t, true, 200, "POST", "/api/logout", "")
