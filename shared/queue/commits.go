@@ -17,8 +17,8 @@ import (
 // wait on it instead of polling the tasks table. The channel closes when
 // ctx ends.
 //
-// On PostgreSQL it LISTENs to a channel the tasks table's trigger
-// notifies. On SQLite every commit appends to the -wal file, so an inotify watch on
+// On PostgreSQL it LISTENs (store.Listen) to the channel the tasks table's
+// trigger notifies, and signals once more after each reconnection. On SQLite every commit appends to the -wal file, so an inotify watch on
 // the database's folder hears commits of every process on the host (also
 // across containers sharing the volume: same kernel) at no cost while
 // idle. PRAGMA data_version, which changes when another connection commits,
@@ -26,7 +26,7 @@ import (
 // without it.
 func (q *Queue) Commits(ctx context.Context, interval time.Duration) (<-chan struct{}, error) {
 	if q.dialect == store.Postgres {
-		return postgresCommits(ctx, store.PostgresURL(q.db))
+		return store.Listen(ctx, q.db, "shelf_tasks")
 	}
 	return q.sqliteCommits(ctx, interval)
 }
@@ -58,7 +58,7 @@ func (q *Queue) sqliteCommits(ctx context.Context, interval time.Duration) (<-ch
 			interval = time.Second
 		}
 	}
-	out, notify := newWakeup()
+	out, notify := store.NewWakeup()
 	go func() {
 		defer close(out)
 		defer conn.Close()
@@ -90,19 +90,6 @@ func (q *Queue) sqliteCommits(ctx context.Context, interval time.Duration) (<-ch
 		}
 	}()
 	return out, nil
-}
-
-// newWakeup returns a channel of capacity one and the function that signals
-// it: a signal never blocks, and a receiver that was busy sees one signal
-// for many.
-func newWakeup() (chan struct{}, func()) {
-	out := make(chan struct{}, 1)
-	return out, func() {
-		select {
-		case out <- struct{}{}:
-		default:
-		}
-	}
 }
 
 // sqliteFile returns the path of the database file conn is on ("" for an

@@ -231,4 +231,42 @@ var migrations = []Migration{
 			)`,
 		},
 	},
+	{
+		Version: 9,
+		Name:    "shared documents",
+		// What processes on other hosts read besides the tables: settings.yaml's
+		// content, the title database's files, the library index. Owned by the
+		// document package; used on PostgreSQL, where hosts share no folder
+		// (on SQLite the files in the data folder stay the source). Content is
+		// gzip-compressed; revision grows by one with each write, so a reader
+		// compares one number to know it is current. Writes notify
+		// shelf_documents with the document's name.
+		SQLite: []string{
+			`CREATE TABLE documents (
+				name TEXT PRIMARY KEY,
+				revision BIGINT NOT NULL,
+				sha256 TEXT NOT NULL,
+				size BIGINT NOT NULL,
+				content BLOB NOT NULL,
+				updated_at BIGINT NOT NULL
+			)`,
+		},
+		Postgres: []string{
+			`CREATE TABLE documents (
+				name TEXT PRIMARY KEY,
+				revision BIGINT NOT NULL,
+				sha256 TEXT NOT NULL,
+				size BIGINT NOT NULL,
+				content BYTEA NOT NULL,
+				updated_at BIGINT NOT NULL
+			)`,
+			`CREATE OR REPLACE FUNCTION shelf_documents_notify() RETURNS trigger AS $$
+			BEGIN
+				PERFORM pg_notify('shelf_documents', NEW.name);
+				RETURN NULL;
+			END $$ LANGUAGE plpgsql`,
+			`CREATE TRIGGER documents_notify AFTER INSERT OR UPDATE ON documents
+				FOR EACH ROW EXECUTE FUNCTION shelf_documents_notify()`,
+		},
+	},
 }
