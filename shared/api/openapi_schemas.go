@@ -109,7 +109,22 @@ func settingsSchema() obj {
 		"titledb":   object(obj{"url": str()}),
 		"scheduler": object(obj{"scan_interval": obj{"type": "string", "description": "A Go duration; \"0\" turns periodic scans off."}}),
 		"worker":    object(obj{"slots": obj{"type": "integer", "minimum": 1, "maximum": 256}}),
-		"shop":      object(obj{"public": boolean()}),
+		"shop":      shopSettingsSchema(),
+	})
+}
+
+func shopSettingsSchema() obj {
+	client := object(obj{"enabled": boolean()})
+	return object(obj{
+		"public": obj{"type": "boolean", "description": "Anyone may browse and download the shop without a user."},
+		"motd":   obj{"type": "string", "maxLength": 500, "description": "The message Tinfoil and CyberFoil show (the index's success)."},
+		"host": obj{"type": "string", "description": "The one host name (optionally :port) the shop answers on; other names get 421 " +
+			"(consoles) or the web UI (browsers). Empty: every name."},
+		"clients": object(obj{
+			"tinfoil": object(obj{"enabled": boolean(), "public_key": obj{"type": "string",
+				"description": "A PEM RSA-2048 public key; when set Tinfoil gets the encrypted index."}}),
+			"cyberfoil": client, "dbi": client, "sphaira": client,
+		}),
 	})
 }
 

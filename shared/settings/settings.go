@@ -104,6 +104,59 @@ type Shop struct {
 	// Public lets anyone who reaches the api browse and download the shop, without a user.
 	// Defaults to false: once users exist, the shop needs a user with the shop role.
 	Public bool `yaml:"public" json:"public"`
+	// MOTD is the message Tinfoil and CyberFoil show on opening the shop (the index's
+	// "success"); at most MaxMOTDLength characters. Defaults to "shelf".
+	MOTD string `yaml:"motd" json:"motd"`
+	// Host, when set, is the one host name (optionally with ":port") the shop answers on: a
+	// console that reaches shelf under another name gets 421, a browser the web UI as before.
+	// Empty answers on every name.
+	Host    string      `yaml:"host" json:"host"`
+	Clients ShopClients `yaml:"clients" json:"clients"`
+}
+
+// ShopClients switches each console client on or off (all on by default); a client switched
+// off is told so in the form it shows.
+type ShopClients struct {
+	Tinfoil   TinfoilClient `yaml:"tinfoil" json:"tinfoil"`
+	CyberFoil ShopClient    `yaml:"cyberfoil" json:"cyberfoil"`
+	DBI       ShopClient    `yaml:"dbi" json:"dbi"`
+	Sphaira   ShopClient    `yaml:"sphaira" json:"sphaira"`
+}
+
+// ShopClient is one console client's switch.
+type ShopClient struct {
+	Enabled bool `yaml:"enabled" json:"enabled"`
+}
+
+// TinfoilClient is Tinfoil's switch and its optional index encryption.
+type TinfoilClient struct {
+	Enabled bool `yaml:"enabled" json:"enabled"`
+	// PublicKey is a PEM RSA-2048 public key ("PUBLIC KEY" or "RSA PUBLIC KEY"). When set,
+	// Tinfoil gets the index in its encrypted format, readable only with the private key
+	// Tinfoil holds. Empty serves plain JSON.
+	PublicKey string `yaml:"public_key" json:"public_key"`
+}
+
+// MaxMOTDLength bounds shop.motd, in characters: a console shows it in one dialog.
+const MaxMOTDLength = 500
+
+// DefaultMOTD is shop.motd when the file leaves it out.
+const DefaultMOTD = "shelf"
+
+// ClientEnabled reports whether the console client of this name (tinfoil, cyberfoil, dbi,
+// sphaira) may use the shop; other names (a browser, a script) always may.
+func (s Shop) ClientEnabled(name string) bool {
+	switch name {
+	case "tinfoil":
+		return s.Clients.Tinfoil.Enabled
+	case "cyberfoil":
+		return s.Clients.CyberFoil.Enabled
+	case "dbi":
+		return s.Clients.DBI.Enabled
+	case "sphaira":
+		return s.Clients.Sphaira.Enabled
+	}
+	return true
 }
 
 // Default template values. Base games and updates share one folder per title so that an update
@@ -141,6 +194,12 @@ func Default() Settings {
 		TitleDB:   TitleDB{URL: DefaultTitleDBURL},
 		Scheduler: Scheduler{ScanInterval: "12h"},
 		Worker:    Worker{Slots: min(max(runtime.NumCPU(), MinSlots), MaxSlots)},
+		Shop: Shop{MOTD: DefaultMOTD, Clients: ShopClients{
+			Tinfoil:   TinfoilClient{Enabled: true},
+			CyberFoil: ShopClient{Enabled: true},
+			DBI:       ShopClient{Enabled: true},
+			Sphaira:   ShopClient{Enabled: true},
+		}},
 	}
 }
 

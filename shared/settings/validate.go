@@ -53,6 +53,7 @@ func (s Settings) Validate() []FieldError {
 	if s.Worker.Slots < MinSlots || s.Worker.Slots > MaxSlots {
 		add("worker.slots", "must be between %d and %d, got %d", MinSlots, MaxSlots, s.Worker.Slots)
 	}
+	s.Shop.validate(add)
 	return errs
 }
 
