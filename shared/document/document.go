@@ -219,3 +219,34 @@ func (s *Store) Changes(ctx context.Context) (<-chan struct{}, error) {
 // Shared reports whether documents are how this database's processes share what is in their
 // data folders: on PostgreSQL, where hosts share no folder.
 func Shared(db *gorm.DB) bool { return store.DialectOf(db) == store.Postgres }
+
+// Named is one document read and written whole, with the revision of what was read: the shape
+// settings.Manager takes as its Shared copy.
+type Named struct {
+	store *Store
+	name  string
+}
+
+// Named returns the document called name.
+func (s *Store) Named(name string) Named { return Named{store: s, name: name} }
+
+// Read returns the document's content and revision, or revision 0 when nobody wrote it yet.
+func (n Named) Read(ctx context.Context) ([]byte, int64, time.Time, error) {
+	data, m, err := n.store.Get(ctx, n.name)
+	if errors.Is(err, ErrNotFound) {
+		return nil, 0, time.Time{}, nil
+	}
+	if err != nil {
+		return nil, 0, time.Time{}, err
+	}
+	return data, m.Revision, m.UpdatedAt, nil
+}
+
+// Write stores data as the revision after prev (Put) and returns the new revision.
+func (n Named) Write(ctx context.Context, data []byte, prev int64) (int64, error) {
+	m, err := n.store.Put(ctx, n.name, data, prev)
+	return m.Revision, err
+}
+
+// Changes is the Store's Changes: a signal after any document's write.
+func (n Named) Changes(ctx context.Context) (<-chan struct{}, error) { return n.store.Changes(ctx) }

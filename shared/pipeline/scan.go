@@ -17,7 +17,6 @@ import (
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/queue"
-	"github.com/shelfhq/shelf/shared/settings"
 )
 
 // fileBatch is how many files one add_files, identify_files or
@@ -42,7 +41,7 @@ func (t *tasks) library(ctx context.Context, p string) (catalog.Library, error) 
 	}
 	// Task args come from anyone who may enqueue (POST /api/tasks takes any task name and
 	// args): only a folder the settings name may be scanned, organized or changed.
-	if !t.configuredLibrary(root) {
+	if !t.configuredLibrary(ctx, root) {
 		return catalog.Library{}, queue.Permanent(fmt.Errorf(
 			"%s is not one of the library folders in the settings (library.paths); only those are read or changed", root))
 	}
@@ -57,14 +56,15 @@ func (t *tasks) library(ctx context.Context, p string) (catalog.Library, error) 
 
 // configuredLibrary reports whether root (absolute) is one of the library folders in the
 // settings now in force.
-func (t *tasks) configuredLibrary(root string) bool {
+func (t *tasks) configuredLibrary(ctx context.Context, root string) bool {
 	if containsLibrary(t.settings().Library.Paths, root) {
 		return true
 	}
-	// The api saves settings.yaml and enqueues the new folder's scan at once: this process's
-	// live reload may not have seen the file yet, so the file itself has the last word.
+	// The api saves the settings and enqueues the new folder's scan at once: this process's
+	// live reload may not have seen them yet, so their source (the file, or the database on
+	// PostgreSQL) has the last word.
 	if t.Settings != nil {
-		if s, err := settings.Load(t.Settings.Path()); err == nil {
+		if s, err := t.Settings.Latest(ctx); err == nil {
 			return containsLibrary(s.Library.Paths, root)
 		}
 	}

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -11,22 +12,29 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Manager holds the settings in force in one process and keeps them in step with settings.yaml:
-// Run applies edits made to the file, Update applies edits made through the API. Every method is
-// safe for concurrent use; Run is meant to be started once per Manager.
+// Run applies edits made to the file, Update applies edits made through the API. With a Shared
+// copy (NewSharedManager: the database, on PostgreSQL) the copy is what every process follows and
+// the file, where there is one, is kept in step with it. Every method is safe for concurrent use;
+// Run is meant to be started once per Manager.
 type Manager struct {
-	path string // absolute, so that watch events (which carry absolute names) compare equal
+	path string // absolute, so that watch events (which carry absolute names) compare equal; "" for none
 	log  *slog.Logger
+
+	shared    Shared // nil: the file is the only copy
+	sharedRev int64  // the revision of shared last applied or rejected; guarded by mu
+	reread    time.Duration
 
 	current      atomic.Pointer[Settings]
 	reloadErrors atomic.Uint64
 
 	// mu serializes every read of the file that may change current, and every write of it: a reload
 	// that read the file before an Update saved it cannot then replace the Update's result.
-	mu          sync.Mutex
-	fileInvalid bool // the last read was rejected; lets the recovery be logged once
+	mu      sync.Mutex
+	invalid bool // the last read was rejected; lets the recovery be logged once
 	// lastRead is the hash of the content last read. Events that leave the content as it was
 	// (chmod, touch, the first look in Run) then neither log nor count again.
 	lastRead [sha256.Size]byte
@@ -75,7 +83,7 @@ func NewManager(path string, log *slog.Logger) (*Manager, error) {
 		m.log.Info("created settings file with defaults")
 	case errors.As(err, &invalid):
 		s = Default()
-		m.fileInvalid = true
+		m.invalid = true
 		m.reloadErrors.Add(1)
 		m.log.Error("settings file rejected; using defaults until it is fixed", "err", err)
 	default:
@@ -85,7 +93,7 @@ func NewManager(path string, log *slog.Logger) (*Manager, error) {
 	return m, nil
 }
 
-// Path returns the absolute path of the settings file.
+// Path returns the absolute path of the settings file, "" when the process has none.
 func (m *Manager) Path() string { return m.path }
 
 // Current returns the settings in force. The result is a copy the caller may modify.
@@ -123,6 +131,9 @@ func (m *Manager) Subscribe() (updates <-chan Settings, cancel func()) {
 func (m *Manager) Update(patchJSON []byte) (Settings, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.shared != nil {
+		return m.updateShared(patchJSON)
+	}
 
 	// Start from the file as it is now when it is valid: a hand edit that the debounced watcher has
 	// not applied yet must not be overwritten with older values.
@@ -171,12 +182,19 @@ func (m *Manager) reload() {
 		s, err = Parse(data)
 	}
 	if err != nil {
-		m.fileInvalid = true
+		m.invalid = true
 		n := m.reloadErrors.Add(1)
 		m.log.Error("settings file rejected; keeping the last good settings", "err", err, "reload_errors", n)
 		return
 	}
 	m.markFileValid()
+	if m.shared != nil && !s.Equal(*m.current.Load()) {
+		ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+		defer cancel()
+		if err := m.storeShared(ctx, s); err != nil {
+			m.log.Error("settings.yaml edit applied here but not stored in the database; other hosts keep the old settings", "err", err)
+		}
+	}
 	m.apply(s, "file")
 }
 
@@ -192,8 +210,8 @@ func (m *Manager) read() (Settings, error) {
 
 // markFileValid logs the end of a period in which the file was rejected. Callers hold mu.
 func (m *Manager) markFileValid() {
-	if m.fileInvalid {
-		m.fileInvalid = false
+	if m.invalid {
+		m.invalid = false
 		m.log.Info("settings file is valid again")
 	}
 }

@@ -24,7 +24,32 @@ const (
 //
 // The folder is watched rather than the file, because editors and Save replace the file by rename,
 // which would end a watch on the file itself.
+//
+// With a Shared copy, Run also follows it: each notification, and every reread interval.
 func (m *Manager) Run(ctx context.Context) error {
+	if m.shared != nil {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			m.runShared(ctx)
+		}()
+		defer func() { <-done }()
+	}
+	if m.path == "" {
+		<-ctx.Done()
+		return nil
+	}
+	err := m.watchFile(ctx)
+	if err != nil && m.shared != nil {
+		// The database's settings are still followed; the error is returned once they stop.
+		m.log.Error("settings.yaml is no longer watched; its edits apply after a restart", "err", err)
+		<-ctx.Done()
+	}
+	return err
+}
+
+// watchFile follows the settings file until ctx is done.
+func (m *Manager) watchFile(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("watch settings: %w", err)
