@@ -118,6 +118,7 @@ func New(opts Options) *fiber.App {
 	s.answerUnknownMethodsInJSON(app)
 	redactUnparsableRequests(app)
 	if opts.Static != nil {
+		// After the routes: the shop's routes at the root pass a browser's request on to here.
 		app.Use("/", filesystem.New(filesystem.Config{
 			Root:  http.FS(opts.Static),
 			Index: "index.html",

@@ -107,47 +107,55 @@ func (s *server) usersExist(ctx context.Context) (bool, error) {
 // cookie-authenticated change without its CSRF token.
 func (s *server) authorize(op operation) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if op.console {
-			c.Locals(localConsole, true)
-		}
-		if op.need == needNothing {
-			return c.Next()
-		}
-		ctx := c.UserContext()
-		users, err := s.usersExist(ctx)
-		if err != nil {
+		if err := s.allow(c, op); err != nil {
 			return err
 		}
-		if op.need == needAnyone {
-			c.Locals(localPrincipal, s.resolveOptional(c, users))
-			return c.Next()
-		}
-		if !users {
-			return s.authorizeWithoutAccounts(c, op)
-		}
-		p, err := s.resolve(c)
-		if err != nil {
-			return s.refuse(c, op, err)
-		}
-		if p == nil {
-			if op.need == needShop && op.console && s.set.Current().Shop.Public {
-				c.Locals(localPrincipal, &principal{via: "public"})
-				return c.Next()
-			}
-			return s.refuse(c, op, newError(fiber.StatusUnauthorized, codeUnauthorized,
-				"sign in: this request needs a user (session, \"Authorization: Bearer <token>\" or Basic)"))
-		}
-		if !p.allows(op.need) {
-			r, _ := op.need.role()
-			return s.refuse(c, op, newError(fiber.StatusForbidden, codeForbidden, "this request needs the %s role", r))
-		}
-		if p.via == "session" && op.changes() && !s.acc.secret.ValidCSRF(p.session.Key, c.Get(CSRFHeader)) {
-			return s.refuse(c, op, newError(fiber.StatusForbidden, "csrf",
-				"a change made with a session cookie needs the %s header (GET /api/me gives it)", CSRFHeader))
-		}
-		c.Locals(localPrincipal, p)
 		return c.Next()
 	}
+}
+
+// allow is authorize's check: nil when the caller may go on (its principal stored).
+func (s *server) allow(c *fiber.Ctx, op operation) error {
+	if op.console {
+		c.Locals(localConsole, true)
+	}
+	if op.need == needNothing {
+		return nil
+	}
+	ctx := c.UserContext()
+	users, err := s.usersExist(ctx)
+	if err != nil {
+		return err
+	}
+	if op.need == needAnyone {
+		c.Locals(localPrincipal, s.resolveOptional(c, users))
+		return nil
+	}
+	if !users {
+		return s.authorizeWithoutAccounts(c, op)
+	}
+	p, err := s.resolve(c)
+	if err != nil {
+		return s.refuse(c, op, err)
+	}
+	if p == nil {
+		if op.need == needShop && op.console && s.set.Current().Shop.Public {
+			c.Locals(localPrincipal, &principal{via: "public"})
+			return nil
+		}
+		return s.refuse(c, op, newError(fiber.StatusUnauthorized, codeUnauthorized,
+			"sign in: this request needs a user (session, \"Authorization: Bearer <token>\" or Basic)"))
+	}
+	if !p.allows(op.need) {
+		r, _ := op.need.role()
+		return s.refuse(c, op, newError(fiber.StatusForbidden, codeForbidden, "this request needs the %s role", r))
+	}
+	if p.via == "session" && op.changes() && !s.acc.secret.ValidCSRF(p.session.Key, c.Get(CSRFHeader)) {
+		return s.refuse(c, op, newError(fiber.StatusForbidden, "csrf",
+			"a change made with a session cookie needs the %s header (GET /api/me gives it)", CSRFHeader))
+	}
+	c.Locals(localPrincipal, p)
+	return nil
 }
 
 // authorizeWithoutAccounts is the api before any user exists, as it has always been: open
@@ -156,11 +164,11 @@ func (s *server) authorize(op operation) fiber.Handler {
 func (s *server) authorizeWithoutAccounts(c *fiber.Ctx, op operation) error {
 	if s.opts.Token != "" && validBearer(c.Get(fiber.HeaderAuthorization), s.opts.Token) {
 		c.Locals(localPrincipal, &principal{roles: account.AllRoles, via: "root"})
-		return c.Next()
+		return nil
 	}
 	if s.opts.Token == "" || (!op.changes() && !s.opts.ProtectReads) {
 		c.Locals(localPrincipal, &principal{roles: account.AllRoles, via: "open"})
-		return c.Next()
+		return nil
 	}
 	return s.refuse(c, op, newError(fiber.StatusUnauthorized, codeUnauthorized,
 		"this request needs the header \"Authorization: Bearer <SHELF_API_TOKEN>\""))

@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,6 +45,21 @@ type tableRoute struct {
 	method, path string
 	role         string // admin, shop, backup, user, anyone or none
 	console      bool
+	// consoleOnly routes answer console clients only: the walks send Tinfoil's headers.
+	consoleOnly bool
+}
+
+// tinfoilHeaders are the headers Tinfoil sends (shop/testdata/clients.json), as name, value
+// pairs for do.
+var tinfoilHeaders = []string{"Theme", "0f4d6d0d", "Uid", "6f3c1a2b", "Version", "18.0", "Revision", "0",
+	"Language", "en", "Hauth", "A6C2F14D", "Uauth", "3F7A9C1E", "User-Agent", ""}
+
+// as returns the headers a walk sends to the route: Tinfoil's too on a console-only route.
+func (r tableRoute) as(headers ...string) []string {
+	if r.consoleOnly {
+		return append(slices.Clone(tinfoilHeaders), headers...)
+	}
+	return headers
 }
 
 // routeTable reads the route table from the OpenAPI document (its x-shelf-role and
@@ -53,15 +69,16 @@ func routeTable(t *testing.T, b *testBundle) []tableRoute {
 	t.Helper()
 	doc := decode[struct {
 		Paths map[string]map[string]struct {
-			Role    string `json:"x-shelf-role"`
-			Console bool   `json:"x-shelf-console"`
+			Role        string `json:"x-shelf-role"`
+			Console     bool   `json:"x-shelf-console"`
+			ConsoleOnly bool   `json:"x-shelf-console-only"`
 		} `json:"paths"`
 	}](t, b.do(t, http.MethodGet, "/api/openapi.json", nil, "Authorization", "Bearer "+b.opts.Token))
 	var out []tableRoute
 	for path, item := range doc.Paths {
 		for method, op := range item {
 			require.Contains(t, []string{"admin", "shop", "backup", "user", "anyone", "none"}, op.Role, "%s %s", method, path)
-			out = append(out, tableRoute{method: strings.ToUpper(method), path: path, role: op.Role, console: op.Console})
+			out = append(out, tableRoute{method: strings.ToUpper(method), path: path, role: op.Role, console: op.Console, consoleOnly: op.ConsoleOnly})
 		}
 	}
 	require.Greater(t, len(out), 30)
@@ -126,13 +143,13 @@ func TestReadsAreOpenUnlessProtected(t *testing.T) {
 			continue
 		}
 		path := concretePath(route.path)
-		r := protected.do(t, http.MethodGet, path, nil)
+		r := protected.do(t, http.MethodGet, path, nil, route.as()...)
 		if route.role == "none" || route.role == "anyone" {
 			require.NotEqual(t, http.StatusUnauthorized, r.status, "%s is always open", path)
 			continue
 		}
 		requireRefused(t, route, r, http.StatusUnauthorized)
-		r = protected.do(t, http.MethodGet, path, nil, "Authorization", "Bearer "+testToken)
+		r = protected.do(t, http.MethodGet, path, nil, route.as("Authorization", "Bearer "+testToken)...)
 		require.NotEqual(t, http.StatusUnauthorized, r.status, "GET %s with the token: %s", path, r.body)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/identify"
+	"github.com/shelfhq/shelf/shared/shop"
 )
 
 // titleView and the other views give the catalog's models the API's snake_case names; the
@@ -70,6 +71,8 @@ type fileView struct {
 	IdentificationError    string    `json:"identification_error"`
 	IdentificationNote     string    `json:"identification_note"`
 	IdentificationAttempts int       `json:"identification_attempts"`
+	// Downloads counts the shop's downloads of the file (once per client a minute).
+	Downloads int64 `json:"downloads"`
 }
 
 type filesResponse struct {
@@ -96,22 +99,75 @@ func (s *server) listFiles(c *fiber.Ctx) error {
 	default:
 		return invalidField("unidentified", "must be true or false, got %q", c.Query("unidentified"))
 	}
+	db := s.db.WithContext(c.UserContext())
+	switch c.Query("downloaded") {
+	case "", "false":
+	case "true":
+		if unidentifiedOnly || c.Query("noted") == "true" || c.Query("cursor") != "" {
+			return invalidField("downloaded", "downloaded=true lists the most downloaded files in one page; it does not go with unidentified, noted or cursor")
+		}
+		return s.mostDownloaded(c, limit)
+	default:
+		return invalidField("downloaded", "must be true or false, got %q", c.Query("downloaded"))
+	}
 	var files []catalog.File
 	switch c.Query("noted") {
 	case "", "false":
-		files, err = catalog.FilesPage(s.db.WithContext(c.UserContext()), cursor, limit+1, unidentifiedOnly)
+		files, err = catalog.FilesPage(db, cursor, limit+1, unidentifiedOnly)
 	case "true":
 		if unidentifiedOnly {
 			return invalidField("noted", "noted=true lists identified files; it does not go with unidentified=true")
 		}
-		files, err = catalog.NotedFiles(s.db.WithContext(c.UserContext()), cursor, limit+1)
+		files, err = catalog.NotedFiles(db, cursor, limit+1)
 	default:
 		return invalidField("noted", "must be true or false, got %q", c.Query("noted"))
 	}
 	if err != nil {
 		return err
 	}
-	return c.JSON(filePage(files, limit))
+	page := filePage(files, limit)
+	ids := make([]int64, len(page.Files))
+	for i, f := range page.Files {
+		ids[i] = f.ID
+	}
+	counts, err := shop.DownloadCounts(db, ids)
+	if err != nil {
+		return err
+	}
+	for i := range page.Files {
+		page.Files[i].Downloads = counts[page.Files[i].ID]
+	}
+	return c.JSON(page)
+}
+
+// mostDownloaded is GET /api/files?downloaded=true: the shop's most downloaded files, one page.
+func (s *server) mostDownloaded(c *fiber.Ctx, limit int) error {
+	db := s.db.WithContext(c.UserContext())
+	top, err := shop.MostDownloaded(db, limit)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(top))
+	for i, d := range top {
+		ids[i] = d.FileID
+	}
+	files, err := catalog.FilesByIDs(db, ids)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]catalog.File, len(files))
+	for _, f := range files {
+		byID[f.ID] = f
+	}
+	out := filesResponse{Files: make([]fileView, 0, len(top))}
+	for _, d := range top {
+		if f, ok := byID[d.FileID]; ok {
+			v := viewOf(f)
+			v.Downloads = d.Total
+			out.Files = append(out.Files, v)
+		}
+	}
+	return c.JSON(out)
 }
 
 // filePage turns up to limit+1 files (newest first) into a page and the cursor of the next.
@@ -122,10 +178,14 @@ func filePage(files []catalog.File, limit int) filesResponse {
 		out.NextCursor = cursorJSON(files[limit-1].ID)
 	}
 	for _, f := range files {
-		out.Files = append(out.Files, fileView{ID: f.ID, LibraryID: f.LibraryID, Path: f.Path, Name: f.Name,
-			Size: f.Size, ModifiedAt: f.ModTime().UTC(), Identified: f.Identified,
-			IdentificationMethod: f.IdentificationMethod, IdentificationError: f.IdentificationError,
-			IdentificationNote: f.IdentificationNote, IdentificationAttempts: f.IdentificationAttempts})
+		out.Files = append(out.Files, viewOf(f))
 	}
 	return out
+}
+
+func viewOf(f catalog.File) fileView {
+	return fileView{ID: f.ID, LibraryID: f.LibraryID, Path: f.Path, Name: f.Name,
+		Size: f.Size, ModifiedAt: f.ModTime().UTC(), Identified: f.Identified,
+		IdentificationMethod: f.IdentificationMethod, IdentificationError: f.IdentificationError,
+		IdentificationNote: f.IdentificationNote, IdentificationAttempts: f.IdentificationAttempts}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/settings"
+	"github.com/shelfhq/shelf/shared/shop"
 )
 
 // Error codes: the stable, machine-readable half of an error answer.
@@ -152,6 +153,11 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	// A streamed body (shop download) may already be attached; the error replaces it.
 	c.Response().ResetBody()
 	if console, _ := c.Locals(localConsole).(bool); console {
+		if client := shopClientOf(c); client != shop.Browser && !client.WantsJSON() {
+			// DBI and Sphaira show a listing's link texts and nothing else.
+			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+			return c.Status(ae.status).Send(shop.RefusalListing(ae.message))
+		}
 		// What Tinfoil and CyberFoil show: "error" must be a string.
 		return c.Status(ae.status).JSON(ConsoleErrorBody{Error: ae.message})
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/shelfhq/shelf/shared/metrics"
+	"github.com/shelfhq/shelf/shared/shop"
 )
 
 // Route labels for requests that no registered route template matches: a file of the web UI
@@ -36,7 +37,12 @@ func (s *server) countRequests(app *fiber.App) fiber.Handler {
 		// Fiber's strings point into buffers it reuses; a label must own its bytes. Fiber
 		// answers only the methods it knows (answerUnknownMethodsInJSON), so the set is closed.
 		method := strings.Clone(c.Method())
-		route := routes.label(c.Route().Path, c.Path())
+		route := routeWeb
+		if _, console := c.Locals(localShopClient).(shop.Client); console || !rootShopPath(c.Path()) {
+			// The shop's routes at the root match every web UI path; only a console's request
+			// (which went through the shop's gate) is theirs.
+			route = routes.label(c.Route().Path, c.Path())
+		}
 		m.Requests.WithLabelValues(route, method, strconv.Itoa(c.Response().StatusCode())).Inc()
 		m.Duration.WithLabelValues(route, method).Observe(time.Since(started).Seconds())
 		return nil
@@ -111,4 +117,13 @@ func templateMatches(template, path []string) bool {
 		}
 	}
 	return true
+}
+
+// rootShopPath reports whether only the shop's root routes (/, /{name}, /{filter}/{name})
+// can match path.
+func rootShopPath(path string) bool {
+	if isAPIPath(path) || path == "/livez" || path == "/readyz" || path == "/metrics" {
+		return false
+	}
+	return strings.Count(strings.TrimSuffix(path, "/"), "/") <= 2
 }

@@ -87,6 +87,9 @@ func (op operation) document() obj {
 	if op.console {
 		doc["x-shelf-console"] = true
 	}
+	if op.consoleOnly {
+		doc["x-shelf-console-only"] = true // a browser's request is the web UI's
+	}
 	switch op.need {
 	case needNothing:
 		doc["security"] = []obj{}
@@ -121,6 +124,8 @@ func (op operation) successWith(code int) obj {
 			"content": obj{"text/plain": text, "application/openmetrics-text": text}}
 	case op.result == nil:
 		return obj{"description": "The file's bytes.", "content": obj{"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary"}}}}
+	case op.tag == "shop":
+		return shopSuccess(op, code)
 	}
 	return obj{"description": http.StatusText(code), "content": obj{"application/json": obj{"schema": op.result}}}
 }
@@ -135,10 +140,31 @@ func (op operation) otherResponse(code int) obj {
 		return obj{"description": "Not modified: the If-None-Match ETag is current."}
 	}
 	schema := ref("Error")
-	if op.console {
+	switch {
+	case op.consoleOnly:
+		// A browser that reaches a root route (a path the web UI has no file for) gets an Error.
+		schema = obj{"anyOf": []obj{ref("ConsoleError"), ref("Error")}}
+	case op.console:
 		schema = ref("ConsoleError")
 	}
-	return obj{"description": http.StatusText(code), "content": obj{"application/json": obj{"schema": schema}}}
+	content := obj{"application/json": obj{"schema": schema}}
+	if op.console {
+		content["text/html"] = obj{"schema": obj{"type": "string", "description": "To DBI and Sphaira: a listing whose link texts say why."}}
+	}
+	return obj{"description": http.StatusText(code), "content": content}
+}
+
+// shopSuccess is a shop index or listing, as each client reads it; a file route's download
+// (a file name at the root) is its bytes.
+func shopSuccess(op operation, code int) obj {
+	content := obj{
+		"application/json":         obj{"schema": ref("Shop")},
+		"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary", "description": "Tinfoil's encrypted index, or a file's bytes."}},
+	}
+	if op.consoleOnly {
+		content["text/html"] = obj{"schema": obj{"type": "string", "description": "DBI and Sphaira: an HTML listing with relative links."}}
+	}
+	return obj{"description": http.StatusText(code), "content": content}
 }
 
 // operationID is e.g. "post_api_tasks_id_cancel".

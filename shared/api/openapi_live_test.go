@@ -11,8 +11,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -233,6 +235,44 @@ func TestEveryRouteAnswersAsTheOpenAPIDocumentSays(t *testing.T) {
 	l.check(t, true, 416, "GET", file, "", "Range", "bytes=1000-2000")
 	l.check(t, true, 404, "GET", "/api/shop/files/999999/x.nsp", "")
 	l.check(t, false, 422, "GET", "/api/shop/files/abc/x.nsp", "")
+	etagOf := func(path string, headers ...string) string {
+		req := l.request(t, "GET", path, "", headers...)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.Header.Get("ETag")
+	}
+	l.check(t, true, 304, "GET", file, "", "If-None-Match", etagOf(file))
+	l.check(t, true, 200, "GET", file, "", "Range", "bytes=0-9", "If-Range", `"stale"`)
+	l.check(t, true, 200, "GET", "/api/shop/base", "")
+	l.check(t, false, 404, "GET", "/api/shop/demos", "")
+	l.check(t, true, 200, "GET", "/api/files?downloaded=true", "")
+	l.check(t, false, 422, "GET", "/api/files?downloaded=true&noted=true", "")
+
+	// The shop at the root, as consoles ask for it (Tinfoil: JSON; Sphaira: HTML).
+	tinfoil := append(slices.Clone(tinfoilHeaders), "Accept", "*/*")
+	sphaira := []string{"User-Agent", "", "Accept", "*/*"}
+	name := "/" + url.PathEscape(f.Name)
+	l.check(t, true, 200, "GET", "/", "", tinfoil...)
+	l.check(t, true, 200, "GET", "/", "", sphaira...)
+	l.check(t, true, 200, "GET", "/base", "", tinfoil...)
+	l.check(t, true, 200, "GET", "/update/", "", sphaira...)
+	l.check(t, true, 200, "GET", name, "", sphaira...)
+	l.check(t, true, 206, "GET", name, "", append(slices.Clone(sphaira), "Range", "bytes=0-9")...)
+	l.check(t, true, 304, "GET", name, "", append(slices.Clone(sphaira), "If-None-Match", etagOf(name, sphaira...))...)
+	l.check(t, true, 416, "GET", name, "", append(slices.Clone(sphaira), "Range", "bytes=1000-")...)
+	l.check(t, true, 404, "GET", "/no-such-file.nsp", "", tinfoil...)
+	l.check(t, true, 404, "GET", "/base"+name, "", sphaira...) // not identified: in no filter
+	l.check(t, false, 404, "GET", "/demos"+name, "", sphaira...)
+	_, err = l.set.Update([]byte(`{"shop":{"host":"shop.example.com"}}`))
+	require.NoError(t, err)
+	l.check(t, true, 421, "GET", "/", "", tinfoil...)
+	l.check(t, true, 421, "GET", "/base"+name, "", sphaira...)
+	l.check(t, true, 421, "GET", "/api/shop", "")
+	_, err = l.set.Update([]byte(`{"shop":{"host":"","clients":{"sphaira":{"enabled":false}}}}`))
+	require.NoError(t, err)
+	l.check(t, true, 403, "GET", "/", "", sphaira...)
+	l.check(t, true, 403, "GET", "/api/shop/base", "", sphaira...)
 
 	l.checkUnrouted(t, 404, "GET", "/api/no/such/route")
 	l.checkUnrouted(t, 405, "PUT", "/api/tasks")

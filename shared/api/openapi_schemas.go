@@ -29,9 +29,14 @@ func schemas() obj {
 		"TitleDetail":   titleSchema(),
 		"FileList":      object(obj{"files": array(fileSchema()), "next_cursor": nullable("integer")}, "files", "next_cursor"),
 		"Shop": object(obj{
-			"files":   array(object(obj{"url": str(), "size": integer()}, "url", "size")),
-			"success": str(),
-		}, "files", "success"),
+			"files": array(object(obj{
+				"url":  obj{"type": "string", "description": "A path from the server's root, ending in #<file name>, the name Tinfoil shows."},
+				"size": integer()}, "url", "size")),
+			"directories": array(str()),
+			"success":     obj{"type": "string", "description": "The message of the day (shop.motd)."},
+			"referrer":    obj{"type": "string", "description": "With shop.host over TLS: the address Tinfoil must load the index from."},
+		}, "files", "directories", "success"),
+		"ShopPage":         obj{"description": "Tinfoil and CyberFoil: the index (Shop). DBI and Sphaira: an HTML listing (text/html)."},
 		"SettingsPreview":  previewSchema(),
 		"KeysStatus":       keysStatusSchema(),
 		"KeysUpload":       object(obj{"text": str()}, "text"),
@@ -147,7 +152,8 @@ func titleSchema() obj {
 func fileSchema() obj {
 	return object(obj{"id": integer(), "library_id": integer(), "path": str(), "name": str(), "size": integer(),
 		"modified_at": dateTime(), "identified": boolean(), "identification_method": str(),
-		"identification_error": str(), "identification_note": str(), "identification_attempts": integer()})
+		"identification_error": str(), "identification_note": str(), "identification_attempts": integer(),
+		"downloads": obj{"type": "integer", "minimum": 0, "description": "The shop's downloads of the file, at most one per client a minute."}})
 }
 
 func countsByStatus() obj {

@@ -68,6 +68,9 @@ type operation struct {
 	// {"error": "<message>"}, a string they can show, and a refusal asks for Basic
 	// credentials, which consoles send.
 	console bool
+	// consoleOnly marks a shop route at the server's root, which only a detected console client
+	// reaches: a browser there gets the web UI (served before the routes) or a 404.
+	consoleOnly bool
 
 	summary, tag string
 	params       []obj
@@ -106,6 +109,12 @@ func (s *server) routes(app *fiber.App) {
 	for _, op := range routeTable() {
 		handle := op.handle
 		h := []fiber.Handler{s.authorize(op), func(c *fiber.Ctx) error { return handle(s, c) }}
+		switch {
+		case op.consoleOnly:
+			h = []fiber.Handler{s.consoleRoute(op)}
+		case op.console:
+			h = append([]fiber.Handler{s.shopGate}, h...)
+		}
 		app.Add(op.method, op.fiberPath(), h...)
 		if op.method == fiber.MethodGet {
 			// As app.Get does: a HEAD of every GET, which download clients use.
@@ -177,13 +186,51 @@ func routeTable() []operation {
 		{method: "GET", path: "/api/files", handle: (*server).listFiles, need: needShop, tag: "library", summary: "The catalog's files, newest first; unidentified=true keeps those not identified (see identification_error).",
 			params: []obj{queryParam("unidentified", "true: only files not identified.", obj{"type": "boolean"}),
 				queryParam("noted", "true: the newest identified files with an identification_note (name and content disagree, or the content was not read).", obj{"type": "boolean"}),
+				queryParam("downloaded", "true: the shop's most downloaded files first, in one page (no cursor).", obj{"type": "boolean"}),
 				limitParam, cursorParam},
 			status: 200, result: ref("FileList"), others: []int{422}},
 
-		{method: "GET", path: "/api/shop", handle: (*server).shopIndex, need: needShop, console: true, tag: "shop", summary: "The Tinfoil-compatible shop index.", status: 200, result: ref("Shop")},
-		{method: "GET", path: "/api/shop/files/{id}/{name}", handle: (*server).shopFile, need: needShop, console: true, tag: "shop", summary: "Download a file; supports Range (206).",
-			params: []obj{pathParam("id", "The file's id.", obj{"type": "integer", "minimum": 1}), pathParam("name", "The file's name (for display).", obj{"type": "string"}),
-				headerParam("Range", "One byte range, e.g. bytes=0-1023.")},
-			status: 200, others: []int{206, 404, 416, 422}},
-	}, slices.Concat(accountOperations(), titleDBOperations(), customTitleOperations())...)
+		{method: "GET", path: "/api/shop", handle: (*server).shopIndex, need: needShop, console: true, tag: "shop",
+			summary: "The shop index in Tinfoil's format, for scripts (and consoles given this address); encrypted (application/octet-stream) for Tinfoil when shop.clients.tinfoil.public_key is set.",
+			status:  200, result: ref("Shop"), others: shopGateStatuses},
+		{method: "GET", path: "/api/shop/{filter}", handle: (*server).shopIndexFiltered, need: needShop, console: true, tag: "shop",
+			summary: "The shop index of one kind of file: base, update, dlc, or multi (files holding several apps).",
+			params:  []obj{filterParam}, status: 200, result: ref("Shop"), others: append([]int{404}, shopGateStatuses...)},
+		{method: "GET", path: "/api/shop/files/{id}/{name}", handle: (*server).shopFile, need: needShop, console: true, tag: "shop",
+			summary: "Download a file (the index's URLs), with ETag and Last-Modified; Range (206), If-Range, If-None-Match and If-Modified-Since (304).",
+			params:  append([]obj{pathParam("id", "The file's id.", obj{"type": "integer", "minimum": 1}), pathParam("name", "The file's name (for display).", obj{"type": "string"})}, downloadHeaders...),
+			status:  200, others: append([]int{206, 304, 404, 416, 422}, shopGateStatuses...)},
+	}, slices.Concat(accountOperations(), titleDBOperations(), customTitleOperations(), shopRootOperations())...)
+}
+
+// shopGateStatuses are what shopGate answers on every shop route: 421 on a host other than
+// shop.host, 403 (documented with the role's) for a client switched off.
+var shopGateStatuses = []int{421}
+
+var (
+	filterParam     = pathParam("filter", "base, update, dlc or multi.", obj{"type": "string", "enum": []string{"base", "update", "dlc", "multi"}})
+	downloadHeaders = []obj{headerParam("Range", "One byte range, e.g. bytes=0-1023."),
+		headerParam("If-Range", "An ETag or Last-Modified of an earlier answer: the Range applies only while the file is the same, else 200 with the whole file."),
+		headerParam("If-None-Match", "ETags of earlier answers: 304 when one is current."),
+		headerParam("If-Modified-Since", "An HTTP date: 304 when the file is not newer (without If-None-Match).")}
+)
+
+// shopRootOperations are the shop at the address a user types into a console
+// (http://host:port/): only requests shop.Detect tells from a console reach them; a browser
+// gets the web UI at the same paths. They come last, so that no other route is shadowed.
+func shopRootOperations() []operation {
+	listing := "Tinfoil and CyberFoil get the JSON index (Shop; encrypted for Tinfoil when a key is set), DBI and Sphaira an HTML listing with relative links"
+	return []operation{
+		{method: "GET", path: "/", handle: (*server).shopRoot, need: needShop, console: true, consoleOnly: true, tag: "shop",
+			summary: "The shop for a console client: " + listing + " (the folders base/, update/, dlc/, multi/ and every file).",
+			status:  200, result: ref("ShopPage"), others: append([]int{404}, shopGateStatuses...)},
+		{method: "GET", path: "/{name}", handle: (*server).shopRootName, need: needShop, console: true, consoleOnly: true, tag: "shop",
+			summary: "For a console client: a filter (base, update, dlc, multi; a trailing slash allowed) answers as / does with that kind of file only; any other name downloads the file of that name, as GET /api/shop/files does.",
+			params:  append([]obj{pathParam("name", "A filter or a file name.", obj{"type": "string"})}, downloadHeaders...),
+			status:  200, result: ref("ShopPage"), others: append([]int{206, 304, 404, 416}, shopGateStatuses...)},
+		{method: "GET", path: "/{filter}/{name}", handle: (*server).shopFilterName, need: needShop, console: true, consoleOnly: true, tag: "shop",
+			summary: "For a console client: download a file listed in a filter's folder (404 when it is not of that kind).",
+			params:  append([]obj{filterParam, pathParam("name", "The file's name.", obj{"type": "string"})}, downloadHeaders...),
+			status:  200, others: append([]int{206, 304, 404, 416}, shopGateStatuses...)},
+	}
 }

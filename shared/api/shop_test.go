@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,11 +67,12 @@ func TestShopIndexListsFiles(t *testing.T) {
 	}](t, s.do(t, http.MethodGet, "/api/shop", nil))
 	require.Equal(t, "shelf", body.Success)
 	require.Len(t, body.Files, 1)
-	require.Equal(t, s.fileURL(s.file), body.Files[0].URL)
+	require.Equal(t, s.fileURL(s.file)+"#"+url.PathEscape(s.file.Name), body.Files[0].URL, "the name Tinfoil shows is the fragment")
 	require.Equal(t, int64(len(s.content)), body.Files[0].Size)
 
 	// The listed URL downloads the file.
-	r := s.do(t, http.MethodGet, body.Files[0].URL, nil)
+	path, _, _ := strings.Cut(body.Files[0].URL, "#")
+	r := s.do(t, http.MethodGet, path, nil)
 	require.Equal(t, http.StatusOK, r.status)
 	require.Equal(t, s.content, r.body)
 	require.Equal(t, "bytes", r.header.Get("Accept-Ranges"))

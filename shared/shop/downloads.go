@@ -71,6 +71,24 @@ func DownloadCounts(db *gorm.DB, fileIDs []int64) (map[int64]int64, error) {
 	return out, nil
 }
 
+// DownloadTotal is one file's downloads by every client.
+type DownloadTotal struct {
+	FileID int64
+	Total  int64
+}
+
+// MostDownloaded returns up to limit files' download totals, the most downloaded first (then
+// by id).
+func MostDownloaded(db *gorm.DB, limit int) ([]DownloadTotal, error) {
+	var rows []DownloadTotal
+	err := db.Model(&download{}).Select("file_id, SUM(count) AS total").Group("file_id").
+		Order("total DESC, file_id").Limit(limit).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reading the most downloaded files: %w", err)
+	}
+	return rows, nil
+}
+
 // clientKey keeps a client's name storable on both backends (PostgreSQL refuses NUL and
 // invalid UTF-8 in text) and short.
 func clientKey(client string) string {

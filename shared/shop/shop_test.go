@@ -203,6 +203,13 @@ func TestADownloadCountsOncePerClientAndMinute(t *testing.T) {
 	counts, err := shop.DownloadCounts(db, nil)
 	require.NoError(t, err)
 	require.Equal(t, map[int64]int64{a.ID: 4, b.ID: 1}, counts)
+	top, err := shop.MostDownloaded(db, 5)
+	require.NoError(t, err)
+	require.Equal(t, []shop.DownloadTotal{{FileID: a.ID, Total: 4}, {FileID: b.ID, Total: 1}}, top)
+	top, err = shop.MostDownloaded(db, 1)
+	require.NoError(t, err)
+	require.Len(t, top, 1)
+
 	counts, err = shop.DownloadCounts(db, []int64{b.ID})
 	require.NoError(t, err)
 	require.Equal(t, map[int64]int64{b.ID: 1}, counts)
