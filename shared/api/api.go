@@ -19,9 +19,12 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shelfhq/shelf/shared/account"
+	"github.com/shelfhq/shelf/shared/document"
 	"github.com/shelfhq/shelf/shared/metrics"
+	"github.com/shelfhq/shelf/shared/pipeline"
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/settings"
+	"github.com/shelfhq/shelf/shared/titledb"
 )
 
 // DefaultBodyLimit bounds a request body when Options.BodyLimit is 0.
@@ -75,6 +78,12 @@ type server struct {
 	metricsHandler fiber.Handler
 	acc            *accounts
 	history        *History
+
+	// docs and titleSync are set on PostgreSQL, where the library index and the title
+	// database reach this process through the database (document).
+	docs      *document.Store
+	titleSync *titledb.Syncer
+	index     sharedIndex
 }
 
 // New returns the API as a Fiber app, ready for app.Listener.
@@ -90,8 +99,12 @@ func New(opts Options) *fiber.App {
 	}
 	s := &server{opts: opts, log: opts.Logger, q: opts.Queue, db: opts.DB, set: opts.Settings,
 		metricsHandler: adaptor.HTTPHandler(metrics.Handler(opts.Metrics))}
+	if opts.DB != nil && document.Shared(opts.DB) {
+		s.docs = document.New(opts.DB)
+		s.titleSync = titledb.NewSyncer(s.docs, pipeline.TitleDBDir(opts.DataDir))
+	}
 	if s.set != nil {
-		s.set.AddCheck(checkTitleLocale(opts.DataDir))
+		s.set.AddCheck(checkTitleLocale(opts.DataDir, s.syncTitles))
 	}
 	s.acc = newAccounts(opts)
 	if s.history = opts.History; s.history == nil {

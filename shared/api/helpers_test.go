@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -19,6 +20,7 @@ import (
 
 	"github.com/shelfhq/shelf/shared/api"
 	"github.com/shelfhq/shelf/shared/diagnostic"
+	"github.com/shelfhq/shelf/shared/document"
 	"github.com/shelfhq/shelf/shared/metrics"
 	"github.com/shelfhq/shelf/shared/pipeline"
 	"github.com/shelfhq/shelf/shared/queue"
@@ -208,4 +210,18 @@ func (b *testBundle) finish(t testing.TB, cause error) queue.Task {
 	require.NoError(t, err)
 	require.NoError(t, errors.Join(errs...))
 	return task
+}
+
+// writeLibraryIndex stores data where generate_library leaves the library index for the api:
+// the LibraryIndex document on PostgreSQL, the data folder's file on SQLite.
+func (b *testBundle) writeLibraryIndex(t testing.TB, data []byte) {
+	t.Helper()
+	if document.Shared(b.db) {
+		_, err := document.New(b.db).Put(b.ctx, document.LibraryIndex, data, document.Any)
+		require.NoError(t, err)
+		return
+	}
+	path := pipeline.LibraryIndexPath(b.dataDir)
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, data, 0o644))
 }

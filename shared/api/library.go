@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -8,9 +9,11 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/shelfhq/shelf/shared/document"
 	"github.com/shelfhq/shelf/shared/pipeline"
 	"github.com/shelfhq/shelf/shared/queue"
 )
@@ -18,16 +21,15 @@ import (
 // libraryIndex serves the library index that generate_library writes. The strong ETag (a hash
 // of the content) lets the UI and clients revalidate a large document for the price of a 304.
 func (s *server) libraryIndex(c *fiber.Ctx) error {
-	data, err := os.ReadFile(pipeline.LibraryIndexPath(s.opts.DataDir))
-	if errors.Is(err, fs.ErrNotExist) {
+	data, digest, err := s.readIndex(c.UserContext())
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, document.ErrNotFound) {
 		return newError(fiber.StatusNotFound, "not_generated",
 			"the library index has not been generated yet; a library scan ends by generating it")
 	}
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(data)
-	etag := `"` + hex.EncodeToString(sum[:]) + `"`
+	etag := `"` + digest + `"`
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
@@ -35,6 +37,45 @@ func (s *server) libraryIndex(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(data)
+}
+
+// readIndex returns the library index and the hex SHA-256 of it: from the data folder, or on
+// PostgreSQL from the LibraryIndex document the workers store.
+func (s *server) readIndex(ctx context.Context) ([]byte, string, error) {
+	if s.docs != nil {
+		return s.index.read(ctx, s.docs)
+	}
+	data, err := os.ReadFile(pipeline.LibraryIndexPath(s.opts.DataDir))
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(data)
+	return data, hex.EncodeToString(sum[:]), nil
+}
+
+// sharedIndex keeps the last revision of the LibraryIndex document read, so a request costs
+// one indexed read of its revision and the content is fetched and decompressed once per change.
+type sharedIndex struct {
+	mu   sync.Mutex
+	meta document.Meta
+	data []byte
+}
+
+func (x *sharedIndex) read(ctx context.Context, docs *document.Store) ([]byte, string, error) {
+	meta, err := docs.Stat(ctx, document.LibraryIndex)
+	if err != nil {
+		return nil, "", err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.data == nil || meta.Revision != x.meta.Revision {
+		data, m, err := docs.Get(ctx, document.LibraryIndex)
+		if err != nil {
+			return nil, "", err
+		}
+		x.data, x.meta = data, m
+	}
+	return x.data, x.meta.SHA256, nil
 }
 
 // etagMatches applies If-None-Match's weak comparison: "*" or any listed tag, W/ or not.

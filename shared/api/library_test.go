@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -23,9 +22,7 @@ func TestLibraryIndexWithETag(t *testing.T) {
 	requireError(t, b.do(t, http.MethodGet, "/api/library", nil), 404, "not_generated")
 
 	index := []byte(`{"titles":[{"title_id":"0100000000010000"}]}`)
-	path := pipeline.LibraryIndexPath(b.dataDir)
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, index, 0o644))
+	b.writeLibraryIndex(t, index)
 	sum := sha256.Sum256(index)
 	etag := `"` + hex.EncodeToString(sum[:]) + `"`
 

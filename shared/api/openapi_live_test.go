@@ -12,8 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -26,7 +24,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/shelfhq/shelf/shared/api"
-	"github.com/shelfhq/shelf/shared/pipeline"
 	"github.com/shelfhq/shelf/shared/queue"
 )
 
@@ -213,8 +210,7 @@ func TestEveryRouteAnswersAsTheOpenAPIDocumentSays(t *testing.T) {
 	l.check(t, false, 400, "POST", "/api/settings/preview", `{"library":`)
 
 	l.check(t, true, 404, "GET", "/api/library", "")
-	require.NoError(t, os.MkdirAll(filepath.Dir(pipeline.LibraryIndexPath(l.dataDir)), 0o755))
-	require.NoError(t, os.WriteFile(pipeline.LibraryIndexPath(l.dataDir), []byte(`{"titles":[]}`), 0o644))
+	l.writeLibraryIndex(t, []byte(`{"titles":[]}`))
 	l.check(t, true, 200, "GET", "/api/library", "")
 	etag := l.requestETag(t)
 	l.check(t, true, 304, "GET", "/api/library", "", "If-None-Match", etag)

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -22,6 +24,7 @@ type titleDBView struct {
 }
 
 func (s *server) getTitleDB(c *fiber.Ctx) error {
+	s.syncTitles(c.UserContext())
 	dir := pipeline.TitleDBDir(s.opts.DataDir)
 	out := titleDBView{ConfiguredURL: s.set.Current().TitleDB.URL, Locales: titledb.LoadLocales(dir)}
 	if src, ok := titledb.ReadSource(dir); ok {
@@ -33,11 +36,12 @@ func (s *server) getTitleDB(c *fiber.Ctx) error {
 // checkTitleLocale is the settings check that a changed titles.region and
 // titles.language are a pair the title database has (languages.json); the
 // messages list the valid choices.
-func checkTitleLocale(dataDir string) settings.Check {
+func checkTitleLocale(dataDir string, syncTitles func(context.Context)) settings.Check {
 	return func(before, after settings.Settings) []settings.FieldError {
 		if before.Titles == after.Titles {
 			return nil
 		}
+		syncTitles(context.Background())
 		locales := titledb.LoadLocales(pipeline.TitleDBDir(dataDir))
 		regionOK, langOK := locales.Has(after.Titles.Region, after.Titles.Language)
 		switch {
@@ -51,6 +55,19 @@ func checkTitleLocale(dataDir string) settings.Check {
 					after.Titles.Region, strings.Join(locales[after.Titles.Region], ", "), after.Titles.Language)}}
 		}
 		return nil
+	}
+}
+
+// syncTitles brings the data folder's title database in line with the one the workers
+// published (PostgreSQL); what is there already serves when the database cannot be read.
+func (s *server) syncTitles(ctx context.Context) {
+	if s.titleSync == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := s.titleSync.Sync(ctx); err != nil {
+		s.log.Warn("title database not brought in line with the database", "err", err)
 	}
 }
 

@@ -34,6 +34,8 @@ type Config struct {
 	DataDir string
 	// DatabaseURL names the database; empty (the default) means <DataDir>/shelf.db.
 	DatabaseURL string
+	// KeysFile is the worker's keys file (prod.keys); empty (the default) means the one in DataDir.
+	KeysFile string
 	// HTTPAddr is where the api serves REST, the web UI and /metrics. Defaults to ":8080".
 	HTTPAddr string
 	// MetricsAddr is where a worker or watcher serves /metrics. Defaults to ":9100".

@@ -48,6 +48,12 @@ var options = []option{
 		"File holding the database URL (a container secret, as the URL may carry a password); a final newline is ignored.",
 		allServices, func(c *Config) *string { return &c.DatabaseURL }),
 	{
+		flag: "keys-file", env: "SHELF_KEYS_FILE", def: "", valueName: "FILE",
+		usage:    "The console keys (prod.keys) content identification reads; empty means <data-dir>/prod.keys. A worker on a host without the data folder reads them from a secret mounted read-only.",
+		services: []string{ServiceWorker},
+		apply:    func(c *Config, v string) error { c.KeysFile = v; return nil },
+	},
+	{
 		flag: "http-addr", env: "SHELF_HTTP_ADDR", def: ":8080", valueName: "ADDR",
 		usage:    "Address for the REST API, the web UI and /metrics.",
 		services: []string{ServiceAPI},

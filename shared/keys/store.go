@@ -88,16 +88,24 @@ type Store struct {
 }
 
 // NewStore serves the keys file of dataDir.
-func NewStore(dataDir string) *Store { return &Store{path: Path(dataDir)} }
+func NewStore(dataDir string) *Store { return NewFileStore(Path(dataDir)) }
 
-// Current returns the keys; (nil, nil) when there is no keys file (or no
-// Store), and the parse error of a file that is not valid.
+// NewFileStore serves the keys file at path, such as a secret mounted read-only on a worker host
+// that has no data folder.
+func NewFileStore(path string) *Store { return &Store{path: path} }
+
+// Current returns the keys; (nil, nil) when there is no keys file, an empty
+// one, or no Store; and the parse error of a file that is not valid.
 func (st *Store) Current() (*Set, error) {
 	if st == nil {
 		return nil, nil
 	}
 	info, err := os.Stat(st.path)
 	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err == nil && info.Size() == 0 {
+		// An empty file is no keys: the placeholder a container mounts where a secret is optional.
 		return nil, nil
 	}
 	if err != nil {

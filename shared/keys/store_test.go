@@ -104,3 +104,31 @@ func TestCopyKeepsTheModeAndNeedsAFile(t *testing.T) {
 		t.Error("the copy is not the keys file")
 	}
 }
+
+func TestAFileStoreReadsASecretMountedElsewhereAndAnEmptyFileIsNoKeys(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "run", "secrets", FileName)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, nil, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	st := NewFileStore(path)
+	if s, err := st.Current(); s != nil || err != nil {
+		t.Fatalf("an empty placeholder: %v, %v; want nil, nil", s, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(validFile()), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := st.Current(); err != nil || len(s.MasterKeys()) != 2 {
+		t.Fatalf("the mounted keys: %v, %v", s, err)
+	}
+}

@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/document"
 	"github.com/shelfhq/shelf/shared/identify"
 	"github.com/shelfhq/shelf/shared/queue"
 )
@@ -84,6 +86,9 @@ func (t *tasks) generateLibrary(ctx context.Context, job *queue.Job, _ GenerateL
 		return err
 	}
 	path := LibraryIndexPath(t.DataDir)
+	if t.Documents != nil {
+		return t.publishIndex(ctx, job, idx, path)
+	}
 	if old, err := readIndexHash(path); err == nil && old == idx.Hash {
 		job.Log.Info("library index unchanged", "hash", idx.Hash)
 		return job.SetResult(GenerateLibraryResult{Hash: idx.Hash})
@@ -96,6 +101,30 @@ func (t *tasks) generateLibrary(ctx context.Context, job *queue.Job, _ GenerateL
 		return err
 	}
 	job.Log.Info("library index written", "path", path, "titles", len(idx.Titles), "hash", idx.Hash)
+	return job.SetResult(GenerateLibraryResult{Hash: idx.Hash, Written: true, Titles: len(idx.Titles)})
+}
+
+// publishIndex stores the index as the LibraryIndex document, which the api serves on
+// PostgreSQL, and keeps a copy in the local data folder.
+func (t *tasks) publishIndex(ctx context.Context, job *queue.Job, idx LibraryIndex, path string) error {
+	if stored, _, err := t.Documents.Get(ctx, document.LibraryIndex); err == nil && indexHash(stored) == idx.Hash {
+		job.Log.Info("library index unchanged", "hash", idx.Hash)
+		return job.SetResult(GenerateLibraryResult{Hash: idx.Hash})
+	} else if err != nil && !errors.Is(err, document.ErrNotFound) {
+		return err
+	}
+	data, err := json.Marshal(idx)
+	if err != nil {
+		return fmt.Errorf("encoding the library index: %w", err)
+	}
+	meta, err := t.Documents.Put(ctx, document.LibraryIndex, data, document.Any)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, data); err != nil {
+		job.Log.Warn("library index not copied to the local data folder", "path", path, "err", err)
+	}
+	job.Log.Info("library index stored in the database", "revision", meta.Revision, "titles", len(idx.Titles), "hash", idx.Hash)
 	return job.SetResult(GenerateLibraryResult{Hash: idx.Hash, Written: true, Titles: len(idx.Titles)})
 }
 
@@ -203,13 +232,16 @@ func readIndexHash(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return indexHash(data), nil
+}
+
+// indexHash is the hash an encoded index records ("" when it cannot be read).
+func indexHash(data []byte) string {
 	var head struct {
 		Hash string `json:"hash"`
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return "", err
-	}
-	return head.Hash, nil
+	_ = json.Unmarshal(data, &head)
+	return head.Hash
 }
 
 // writeFileAtomic replaces path with data so that a reader sees the old

@@ -56,6 +56,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shelfhq/shelf/shared/document"
 	"github.com/shelfhq/shelf/shared/keys"
 	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/titledb"
@@ -79,6 +80,10 @@ type Deps struct {
 	// with. Defaults to the keys file of DataDir (keys.NewStore), none when
 	// DataDir is empty.
 	Keys *keys.Store
+	// Documents is how processes on hosts without a shared data folder share the title
+	// database and the library index: on PostgreSQL, document.New(DB) unless set; nil on
+	// SQLite, where the data folder is shared and its files are the only copy.
+	Documents *document.Store
 	// HTTPClient downloads the title database. Defaults to a client without
 	// an overall timeout (the files are large; the task's context bounds it).
 	HTTPClient *http.Client
@@ -111,6 +116,9 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.Keys == nil && d.DataDir != "" {
 		d.Keys = keys.NewStore(d.DataDir)
+	}
+	if d.Documents == nil && d.DB != nil && document.Shared(d.DB) {
+		d.Documents = document.New(d.DB)
 	}
 	if d.HTTPClient == nil {
 		d.HTTPClient = &http.Client{}

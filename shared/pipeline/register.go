@@ -8,17 +8,23 @@ import (
 
 	"github.com/shelfhq/shelf/shared/queue"
 	"github.com/shelfhq/shelf/shared/settings"
+	"github.com/shelfhq/shelf/shared/titledb"
 )
 
 // tasks holds the handlers; one per Register call, so one per process.
 type tasks struct {
 	Deps
+	// titleSync keeps TitleDBDir in step with the title database in Documents; nil without.
+	titleSync *titledb.Syncer
 }
 
 // Register adds every library task to reg. It starts nothing: the handlers
 // run in whichever process runs a worker pool over a queue with reg.
 func Register(reg *queue.Registry, deps Deps) {
 	t := &tasks{Deps: deps.withDefaults()}
+	if t.Documents != nil {
+		t.titleSync = titledb.NewSyncer(t.Documents, TitleDBDir(t.DataDir))
+	}
 	for _, d := range []queue.Definition{
 		queue.Define(t.updateTitleDB, queue.Definition{Every: t.scanInterval, MaxAttempts: 3}),
 		queue.Define(t.scanLibrary, queue.Definition{Continuation: ScanLibraryDone}),

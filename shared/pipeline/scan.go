@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/document"
 	"github.com/shelfhq/shelf/shared/organize"
 	"github.com/shelfhq/shelf/shared/queue"
 )
@@ -271,7 +272,7 @@ func (t *tasks) unchanged(ctx context.Context, job *queue.Job, c queue.Continued
 	if err := json.Unmarshal(parent.Result, &scanned); err != nil || scanned.Added > 0 || scanned.Missing > 0 {
 		return false, nil
 	}
-	if _, err := os.Stat(LibraryIndexPath(t.DataDir)); err != nil {
+	if !t.indexExists(ctx) {
 		return false, nil
 	}
 	for _, name := range skippedSteps {
@@ -486,4 +487,15 @@ func available(root string) bool {
 	defer d.Close()
 	names, err := d.Readdirnames(1)
 	return len(names) > 0 && (err == nil || errors.Is(err, io.EOF))
+}
+
+// indexExists reports whether generate_library has written the library index where the api
+// serves it from: the LibraryIndex document with Documents, the data folder's file without.
+func (t *tasks) indexExists(ctx context.Context) bool {
+	if t.Documents != nil {
+		_, err := t.Documents.Stat(ctx, document.LibraryIndex)
+		return err == nil
+	}
+	_, err := os.Stat(LibraryIndexPath(t.DataDir))
+	return err == nil
 }

@@ -16,11 +16,22 @@ import (
 // valid; an empty URL installs the bundled sample, and so does a fresh
 // install that cannot reach the URL), then scans each library.
 // Title names reach the catalog in update_titles, which runs later in the
-// chain for every owned title.
+// chain for every owned title. With Documents (PostgreSQL) the folder is
+// first brought in line with the published title database and what changed
+// is published for the other hosts.
 func (t *tasks) updateTitleDB(ctx context.Context, job *queue.Job, _ UpdateTitleDBArgs) error {
 	s := t.settings()
-	changed, err := titledb.Refresh(ctx, t.HTTPClient, s.TitleDB.URL, TitleDBDir(t.DataDir),
-		s.Titles.Region, s.Titles.Language, job.Log)
+	refresh := func() (bool, error) {
+		return titledb.Refresh(ctx, t.HTTPClient, s.TitleDB.URL, TitleDBDir(t.DataDir),
+			s.Titles.Region, s.Titles.Language, job.Log)
+	}
+	var changed bool
+	var err error
+	if t.titleSync == nil {
+		changed, err = refresh()
+	} else {
+		changed, err = t.titleSync.Refresh(ctx, func() error { _, err := refresh(); return err })
+	}
 	if err != nil {
 		return fmt.Errorf("updating the title database: %w", err)
 	}
@@ -58,6 +69,13 @@ func (t *tasks) titles(ctx context.Context, job *queue.Job) (*titledb.DB, func()
 
 func (t *tasks) acquireTitles(ctx context.Context, job *queue.Job) (*titledb.DB, func(), error) {
 	s := t.settings()
+	if t.titleSync != nil {
+		// One indexed read when nothing changed; a new publication is installed before the
+		// Cache looks, so this task already names titles as the new database does.
+		if _, err := t.titleSync.Sync(ctx); err != nil {
+			job.Log.Warn("title database not brought in line with the database; using the local copy", "err", err)
+		}
+	}
 	db, release, err := t.TitleDB.Acquire(s.Titles.Region, s.Titles.Language)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return db, release, err

@@ -21,6 +21,8 @@ import (
 
 	"github.com/shelfhq/shelf/shared/config"
 	"github.com/shelfhq/shelf/shared/diagnostic"
+	"github.com/shelfhq/shelf/shared/document"
+	"github.com/shelfhq/shelf/shared/keys"
 	"github.com/shelfhq/shelf/shared/metrics"
 	"github.com/shelfhq/shelf/shared/pipeline"
 	"github.com/shelfhq/shelf/shared/queue"
@@ -161,7 +163,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Service,
 			log.Warn("closing database", "err", err)
 		}
 	}
-	manager, err := settings.NewManager(cfg.SettingsPath(), log)
+	manager, err := openSettings(ctx, cfg, db, log)
 	if err != nil {
 		closeAll()
 		return nil, nil, fmt.Errorf("loading settings: %w", err)
@@ -169,7 +171,11 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Service,
 
 	reg := queue.NewRegistry()
 	diagnostic.Register(reg)
-	pipeline.Register(reg, pipeline.Deps{DB: db, Settings: manager, DataDir: cfg.DataDir, Logger: log})
+	deps := pipeline.Deps{DB: db, Settings: manager, DataDir: cfg.DataDir, Logger: log}
+	if cfg.KeysFile != "" {
+		deps.Keys = keys.NewFileStore(cfg.KeysFile)
+	}
+	pipeline.Register(reg, deps)
 	q := queue.New(db, reg, queue.Options{LeaseTimeout: cfg.LeaseTimeout})
 
 	promReg := metrics.NewRegistry(cfg.Service)
@@ -177,6 +183,26 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Service,
 	metrics.RegisterDataVolume(promReg, cfg.DataDir)
 
 	return &Service{Config: cfg, Log: log, DB: db, Queue: q, Settings: manager, Metrics: promReg}, closeAll, nil
+}
+
+// openSettings loads the settings. On SQLite settings.yaml in the data folder is their one copy,
+// watched by every process. On PostgreSQL, where hosts share no folder, the database holds them
+// (document.Settings) and every process follows it live; the api also keeps settings.yaml in its
+// data folder in step (imported at the first start or when edited, rewritten when the database
+// changes), while workers and the watcher need no settings file at all.
+func openSettings(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logger) (*settings.Manager, error) {
+	if !document.Shared(db) {
+		return settings.NewManager(cfg.SettingsPath(), log)
+	}
+	path := ""
+	if cfg.Service == config.ServiceAPI {
+		path = cfg.SettingsPath()
+	}
+	return settings.NewSharedManager(ctx, settings.SharedOptions{
+		Shared: document.New(db).Named(document.Settings),
+		Path:   path,
+		Log:    log,
+	})
 }
 
 // runCommand runs a subcommand: 0 when it succeeds (or for --help), 1 when it fails, 2 for bad

@@ -4,6 +4,7 @@
 package servicetest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -17,7 +18,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
+	"github.com/shelfhq/shelf/shared/document"
+	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/testprocess"
 )
 
@@ -119,6 +123,20 @@ func WriteSettings(t testing.TB, path, library string, slots int) {
 	tmp := path + ".tmp"
 	require.NoError(t, os.WriteFile(tmp, []byte(content), 0o644))
 	require.NoError(t, os.Rename(tmp, path))
+}
+
+// ShareSettings stores s as the settings in db on PostgreSQL, as the api does at its first start,
+// so workers started before the api, or without one, follow them at once (on PostgreSQL they
+// read no settings file). On SQLite it does nothing: the file in the data folder is the source.
+func ShareSettings(t testing.TB, db *gorm.DB, s settings.Settings) {
+	t.Helper()
+	if !document.Shared(db) {
+		return
+	}
+	text, err := settings.Marshal(s)
+	require.NoError(t, err)
+	_, err = document.New(db).Put(context.Background(), document.Settings, text, document.Any)
+	require.NoError(t, err)
 }
 
 // FreeAddr returns a 127.0.0.1 address with a port nobody listens on now.

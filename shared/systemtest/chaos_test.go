@@ -211,6 +211,7 @@ func newChaosWorld(t *testing.T, duration time.Duration, seed uint64) *chaosWorl
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close(db) })
 	w.db = db
+	servicetest.ShareSettings(t, db, s)
 
 	bins := servicetest.Build(t)
 	env := []string{"SHELF_DATA_DIR=" + w.data, "SHELF_DATABASE_URL=" + w.dsn, "SHELF_LOG_LEVEL=warn",

@@ -121,15 +121,35 @@ func TestComposeWorkerHostRunsOnlyWorkersOnTheSharedDatabase(t *testing.T) {
 	t.Parallel()
 	url := "postgres://shelf:0123abcd@db.lan:5432/shelf?sslmode=disable"
 	cfg, out, err := resolveCompose(t, map[string]string{"SHELF_DATABASE_URL": url,
-		"SHELF_DATA": "/mnt/shelf/data", "SHELF_LIBRARY": "/mnt/shelf/library"}, "compose.worker.yaml")
+		"SHELF_LIBRARY": "/mnt/shelf/library", "SHELF_KEYS": "/etc/shelf/prod.keys"}, "compose.worker.yaml")
 	require.NoError(t, err, out)
 	require.Len(t, cfg.Services, 1)
 	w := cfg.Services["worker"]
 	require.Equal(t, url, w.Environment["SHELF_DATABASE_URL"])
 	require.Equal(t, "/data", w.Environment["SHELF_DATA_DIR"])
 	require.Equal(t, "shelf-worker:latest", w.Image)
+	// The library is the only folder of the main host; /data is the replica's own scratch.
+	sources := map[string]string{}
+	for _, v := range w.Volumes {
+		switch v := v.(type) {
+		case string:
+			source, target, _ := strings.Cut(v, ":")
+			if target == "" {
+				source, target = "", source
+			}
+			sources[strings.SplitN(target, ":", 2)[0]] = source
+		case map[string]any:
+			source, _ := v["source"].(string)
+			sources[v["target"].(string)] = source
+		}
+	}
+	require.Equal(t, map[string]string{"/data": "", "/library": "/mnt/shelf/library"}, sources, out)
+	// The console keys arrive as a secret file, read from where it is mounted.
+	require.Equal(t, "/run/secrets/prod.keys", w.Environment["SHELF_KEYS_FILE"])
+	require.Len(t, w.Secrets, 1, out)
+	require.Equal(t, "/etc/shelf/prod.keys", cfg.Secrets["prod_keys"].File)
 
-	_, out, err = resolveCompose(t, map[string]string{"SHELF_DATA": "/d", "SHELF_LIBRARY": "/l"}, "compose.worker.yaml")
+	_, out, err = resolveCompose(t, map[string]string{"SHELF_LIBRARY": "/l"}, "compose.worker.yaml")
 	require.Error(t, err, "a worker host without a database URL would start a SQLite file of its own")
 	require.Contains(t, out, "SHELF_DATABASE_URL")
 }

@@ -52,6 +52,7 @@ func TestWorkerStartDownloadsTheTitleDBAndScansAFreshLibrary(t *testing.T) {
 	db, err := store.Open(context.Background(), dsn, store.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close(db) })
+	servicetest.ShareSettings(t, db, s)
 	servicetest.Start(t, bins, "worker", "SHELF_DATA_DIR="+data, "SHELF_DATABASE_URL="+dsn, "SHELF_METRICS_ADDR="+servicetest.FreeAddr(t))
 
 	eventually.Holds(t, deadline, "every file to be identified", func() bool {

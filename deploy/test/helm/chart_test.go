@@ -183,6 +183,16 @@ func TestChartRunsEveryComponentNonRootReadOnlyWithProbes(t *testing.T) {
 		require.Equal(t, []corev1.PersistentVolumeAccessMode{corev1.ReadWriteMany}, r.claims[claim].Spec.AccessModes,
 			"%s is mounted by pods on any node", claim)
 	}
+	// On PostgreSQL only the api mounts the data volume; the others get what it holds through
+	// the database and keep their copies in an emptyDir.
+	require.Equal(t, "shelf-data", volume(r.deployments["shelf-api"], "data").PersistentVolumeClaim.ClaimName)
+	for _, name := range []string{"shelf-worker", "shelf-watcher"} {
+		data := volume(r.deployments[name], "data")
+		require.Nil(t, data.PersistentVolumeClaim, "%s mounts no shared data folder", name)
+		require.NotNil(t, data.EmptyDir, name)
+		require.Equal(t, "shelf-library", volume(r.deployments[name], "library").PersistentVolumeClaim.ClaimName, name)
+	}
+	require.Empty(t, env(r.deployments["shelf-worker"].Spec.Template.Spec.Containers[0], "SHELF_KEYS_FILE"), "no keys unless given")
 	require.Contains(t, r.services, "shelf-api")
 	require.Empty(t, r.ingresses, "no Ingress unless asked")
 	require.Empty(t, r.monitors)
@@ -227,6 +237,33 @@ func TestChartRefusesSQLiteOnPodsThatMaySpreadOverNodes(t *testing.T) {
 		require.Empty(t, env(d.Spec.Template.Spec.Containers[0], "SHELF_DATABASE_URL_FILE"), "%s uses /data/shelf.db", name)
 	}
 	require.Empty(t, r.secrets)
+	for name, d := range r.deployments {
+		require.Equal(t, "shelf-data", volume(d, "data").PersistentVolumeClaim.ClaimName, "%s shares the SQLite data folder", name)
+	}
+}
+
+func TestChartMountsTheConsoleKeysSecretReadOnlyIntoTheWorkersOnly(t *testing.T) {
+	values := externalDB()
+	values["keys"] = map[string]any{"existingSecret": "shelf-keys"}
+	r, err := render(t, values)
+	require.NoError(t, err)
+	worker := r.deployments["shelf-worker"]
+	c := worker.Spec.Template.Spec.Containers[0]
+	require.Equal(t, "/run/secrets/shelf/keys/prod.keys", env(c, "SHELF_KEYS_FILE"))
+	keysVolume := volume(worker, "keys")
+	require.Equal(t, "shelf-keys", keysVolume.Secret.SecretName)
+	require.EqualValues(t, 0o400, *keysVolume.Secret.DefaultMode, "owner-read only")
+	require.Equal(t, "prod.keys", keysVolume.Secret.Items[0].Path)
+	for _, m := range c.VolumeMounts {
+		if m.Name == "keys" {
+			require.True(t, m.ReadOnly)
+			require.Empty(t, m.SubPath, "a folder mount, so a rotated Secret reaches the pod")
+		}
+	}
+	for _, name := range []string{"shelf-api", "shelf-watcher"} {
+		require.Nil(t, volume(r.deployments[name], "keys"), "%s gets no keys", name)
+	}
+	require.NotContains(t, r.secrets, "shelf-keys", "the chart never holds the keys itself")
 }
 
 func TestChartBundlesPostgreSQLBehindAFlag(t *testing.T) {
@@ -267,4 +304,14 @@ func env(c corev1.Container, name string) string {
 
 func mounts(c corev1.Container, path string) bool {
 	return slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == path })
+}
+
+// volume returns the pod volume called name of a Deployment (nil when there is none).
+func volume(d appsv1.Deployment, name string) *corev1.Volume {
+	for i, v := range d.Spec.Template.Spec.Volumes {
+		if v.Name == name {
+			return &d.Spec.Template.Spec.Volumes[i]
+		}
+	}
+	return nil
 }

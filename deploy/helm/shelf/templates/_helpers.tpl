@@ -82,24 +82,48 @@ gets corrupted.
 {{- end }}
 {{- end -}}
 
-{{/* Volumes every shelf pod mounts. */}}
+{{/* Whether the database is PostgreSQL, so that hosts share settings, the title database and the library index through it. */}}
+{{- define "shelf.usesPostgres" -}}
+{{- if or .Values.database.url .Values.database.existingSecret .Values.postgresql.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+Volumes of a shelf pod: (dict "root" . "sharedData" bool). On PostgreSQL only the api mounts the
+data PVC (settings.yaml, backups, the session key); workers and the watcher get everything else
+of the data folder through the database and keep copies in an emptyDir of their own. With SQLite
+every pod mounts the PVC, which holds the database.
+*/}}
 {{- define "shelf.volumes" -}}
+{{- $ := .root -}}
 - name: data
+  {{- if or .sharedData (not (include "shelf.usesPostgres" $)) }}
   persistentVolumeClaim:
-    claimName: {{ .Values.persistence.data.existingClaim | default (printf "%s-data" (include "shelf.fullname" .)) }}
+    claimName: {{ $.Values.persistence.data.existingClaim | default (printf "%s-data" (include "shelf.fullname" $)) }}
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
 - name: library
   persistentVolumeClaim:
-    claimName: {{ .Values.persistence.library.existingClaim | default (printf "%s-library" (include "shelf.fullname" .)) }}
+    claimName: {{ $.Values.persistence.library.existingClaim | default (printf "%s-library" (include "shelf.fullname" $)) }}
 - name: tmp
   emptyDir: {}
-{{- if include "shelf.usesDatabaseSecret" . }}
+{{- if include "shelf.usesDatabaseSecret" $ }}
 - name: database-url
   secret:
-    secretName: {{ include "shelf.databaseSecretName" . }}
+    secretName: {{ include "shelf.databaseSecretName" $ }}
     defaultMode: 0400
     items:
-      - key: {{ include "shelf.databaseSecretKey" . }}
+      - key: {{ include "shelf.databaseSecretKey" $ }}
         path: database-url
+{{- end }}
+{{- if and .keys $.Values.keys.existingSecret }}
+- name: keys
+  secret:
+    secretName: {{ $.Values.keys.existingSecret }}
+    defaultMode: 0400
+    items:
+      - key: {{ $.Values.keys.existingSecretKey }}
+        path: prod.keys
 {{- end }}
 {{- end -}}
 
@@ -117,6 +141,12 @@ gets corrupted.
 - name: database-url
   mountPath: /run/secrets/shelf/database-url
   subPath: database-url
+  readOnly: true
+{{- end }}
+{{- if and .keys .root.Values.keys.existingSecret }}
+# A folder mount, not a subPath: a rotated Secret reaches the running worker.
+- name: keys
+  mountPath: /run/secrets/shelf/keys
   readOnly: true
 {{- end }}
 {{- end -}}
