@@ -415,3 +415,21 @@ func decryptTinfoil(t *testing.T, enc []byte, key *rsa.PrivateKey) []byte {
 	require.NoError(t, err)
 	return out
 }
+
+// A file name in the URL is looked up in the catalog, never joined to a path: names that climb,
+// are absolute or hold a NUL find nothing, for every way of escaping them.
+func TestConsoleFileNamesCannotNameAnotherFile(t *testing.T) {
+	t.Parallel()
+	s := startShop(t)
+	secret := filepath.Join(filepath.Dir(s.library), "secret.nsp")
+	require.NoError(t, os.WriteFile(secret, []byte("secret"), 0o644))
+	t.Cleanup(func() { os.Remove(secret) })
+	dbi := consoleFixtureOf(t, "dbi")
+	for _, path := range []string{"/..%2Fsecret.nsp", "/%2e%2e%2fsecret.nsp", "/base/..%2F..%2Fsecret.nsp", "/base/%2e%2e",
+		"/" + url.PathEscape(secret), "/secret.nsp%00", "/%ff%fe.nsp", "/base/secret.nsp"} {
+		r := s.get(t, dbi, http.MethodGet, path)
+		require.Contains(t, []int{http.StatusNotFound, http.StatusBadRequest}, r.status, "%s: %s", path, r.body)
+		require.NotContains(t, string(r.body), "secret\n")
+		require.NotEqual(t, "secret", string(r.body))
+	}
+}
