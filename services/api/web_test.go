@@ -8,9 +8,11 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -188,6 +190,7 @@ func TestWebUIInABrowser(t *testing.T) {
 			{"#/tasks", "#task-rows tr", "tasks-phone"},
 			{"#/library", ".title-card", "library-phone"},
 			{"#/health", "#chart-throughput rect.bar-completed", "health-phone"},
+			{"#/shop-setup", "#setup-tinfoil-table", "shop-setup-phone"},
 		} {
 			b.open(t, page.route, page.ready)
 			require.Equal(t, "false", b.eval(t, `String(document.documentElement.scrollWidth > window.innerWidth + 1)`),
@@ -220,6 +223,68 @@ func TestWebUIInABrowser(t *testing.T) {
 		b.click(t, "#purge-finished")
 		b.waitFor(t, "the finished tasks to go from the list",
 			fmt.Sprintf(`!document.querySelector('tr[data-task-id="%s"]') && !document.querySelector('tr[data-task-id="%s"]')`, fanoutID, id))
+	})
+
+	t.Run("the shop fieldset, the setup page and a console's download on the library page", func(t *testing.T) {
+		b.open(t, "#/settings", "#shop-host")
+		b.setValue(t, "#shop-host", "https://shop.example.com/", "input")
+		b.setValue(t, "#shop-public-key", "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----", "input")
+		b.click(t, "#settings-save")
+		fieldError := func(field string) string {
+			return fmt.Sprintf(`document.querySelector('.field[data-field="%s"] > .field-error')?.textContent`, field)
+		}
+		b.waitFor(t, "the host's and the key's errors beside them",
+			fieldError("shop.host")+`?.includes("without scheme") && `+fieldError("shop.clients.tinfoil.public_key")+`?.includes("private key")`)
+		b.screenshot(t, "settings-shop-errors")
+
+		b.setValue(t, "#shop-host", "", "input")
+		b.setValue(t, "#shop-public-key", "", "input")
+		b.setValue(t, "#shop-motd", "Hello, consoles", "input")
+		b.click(t, "#shop-client-dbi")
+		b.click(t, "#settings-save")
+		b.waitFor(t, "the shop settings to be saved", `document.querySelector("#settings-saved")?.textContent.startsWith("Saved")`)
+		require.Equal(t, "false", b.eval(t, `String(document.querySelector("#shop-client-dbi").checked)`), "the saved form shows DBI off")
+		require.Equal(t, "Hello, consoles", b.eval(t, `document.querySelector("#shop-motd").value`))
+
+		b.click(t, "#shop-setup-link")
+		b.waitFor(t, "the setup page", `!!document.querySelector("#setup-tinfoil-table")`)
+		host, port, _ := strings.Cut(strings.TrimPrefix(apiURL, "http://"), ":")
+		for id, want := range map[string]string{"#tinfoil-protocol": "http", "#tinfoil-host": host, "#tinfoil-port": port,
+			"#tinfoil-path": "/", "#cyberfoil-host": host, "#sphaira-url": "http://" + host + "/", "#setup-base-url": apiURL + "/"} {
+			require.Equal(t, want, b.eval(t, fmt.Sprintf(`document.querySelector(%q).textContent`, id)), id)
+		}
+		require.Equal(t, "shelf=ApacheHTTP|"+apiURL+"/", b.eval(t, `document.querySelector("#dbi-line").textContent`))
+		require.Equal(t, "true", b.eval(t, `String(!!document.querySelector("#setup-dbi-off") && !document.querySelector("#setup-tinfoil-off"))`),
+			"the page says DBI is switched off")
+		require.Equal(t, "true", b.eval(t, `String(!!document.querySelector("#setup-localhost"))`), "127.0.0.1 is no address for a console")
+		b.screenshot(t, "shop-setup")
+
+		// Tinfoil at the address the page gives: the index with the message, then a download.
+		tinfoil := func(r *http.Request) {
+			for k, v := range map[string]string{"Theme": "0f4d", "Uid": "6f3c", "Version": "18.0", "Revision": "0",
+				"Language": "en", "Hauth": "A6C2", "Uauth": "3F7A", "User-Agent": ""} {
+				r.Header.Set(k, v)
+			}
+		}
+		var idx struct {
+			Files []struct {
+				URL string `json:"url"`
+			} `json:"files"`
+			Success string `json:"success"`
+		}
+		getJSON(t, apiURL+"/", tinfoil, &idx)
+		require.Equal(t, "Hello, consoles", idx.Success)
+		require.NotEmpty(t, idx.Files)
+		path, name, _ := strings.Cut(idx.Files[0].URL, "#")
+		require.Equal(t, http.StatusOK, statusWith(t, apiURL+path, tinfoil))
+		dbi := func(r *http.Request) { r.Header.Set("User-Agent", "DBI/658") }
+		require.Equal(t, http.StatusForbidden, statusWith(t, apiURL+"/", dbi), "DBI is switched off")
+
+		b.open(t, "#/library", "#downloads")
+		b.waitFor(t, "the download on the library page", `document.querySelector("#downloads-list tbody tr td.num")?.textContent === "1"`)
+		shown := b.eval(t, `document.querySelector("#downloads-list tbody tr td").textContent`)
+		require.Equal(t, name, url.PathEscape(shown))
+		b.screenshot(t, "library-downloads")
 	})
 
 	// Last: once a user exists, the api needs one.
@@ -292,6 +357,19 @@ func TestWebUIInABrowser(t *testing.T) {
 	b.requireNoExceptions(t)
 }
 
+// getJSON GETs url with edit applied to the request and decodes its 200 answer into v.
+func getJSON(t *testing.T, url string, edit func(*http.Request), v any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	edit(req)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
+}
+
 // statusWith GETs url with edit applied to the request and returns the status.
 func statusWith(t *testing.T, url string, edit func(*http.Request)) int {
 	t.Helper()
@@ -360,8 +438,12 @@ func (b *browser) open(t *testing.T, route, ready string) {
 	b.waitFor(t, "the page "+route, fmt.Sprintf(`!!document.querySelector(%q)`, ready))
 }
 
+// click clicks the element in the middle of the viewport: chromedp scrolls it only just into
+// view, where on a phone a toast (fixed at the bottom) may cover it and take the click.
 func (b *browser) click(t *testing.T, sel string) {
 	t.Helper()
+	b.waitFor(t, sel, fmt.Sprintf(`!!document.querySelector(%q)`, sel))
+	b.eval(t, fmt.Sprintf(`(() => { document.querySelector(%q).scrollIntoView({block: "center"}); return "" })()`, sel))
 	b.do(t, chromedp.Click(chromedp.CSS(sel)))
 }
 

@@ -1,6 +1,7 @@
 // The library page: every title of the library index with its icon, what is owned and what is
 // missing (versions, DLC) and its flags; a search; "scan now"; the files shelf could not
-// identify, with the reason; and the files identified with a note (name and content disagree).
+// identify, with the reason; the files identified with a note (name and content disagree); and
+// the shop's most downloaded files.
 import { ApiError, get, post } from './api.js';
 import { customTitlesPanel } from './custom.js';
 import { errorText, fmtAgo, fmtTime, h, poll, replace, setQuery, toast } from './ui.js';
@@ -25,6 +26,7 @@ export function mount(root, { query }) {
   const titles = h('div', { class: 'grid', id: 'title-list' });
   const unidentified = h('div', { class: 'panel', id: 'unidentified' });
   const noted = h('div', { class: 'panel', id: 'noted' });
+  const downloads = h('div', { class: 'panel', id: 'downloads' });
 
   replace(root,
     h('div', { class: 'row spread' }, h('h1', {}, 'Library'),
@@ -32,6 +34,7 @@ export function mount(root, { query }) {
     h('div', { class: 'panel' }, h('div', { class: 'row' }, search, show), summary, titles),
     unidentified,
     noted,
+    downloads,
     customTitlesPanel());
 
   const filtersChanged = () => {
@@ -73,12 +76,14 @@ export function mount(root, { query }) {
         h('a', { href: '#/settings' }, 'Settings'), ' or press Scan now.');
       replace(titles);
     }
-    const [files, notes] = await Promise.all([get('/api/files?unidentified=true&limit=200'), get('/api/files?noted=true&limit=200')]);
-    const json = JSON.stringify([files, notes]);
+    const [files, notes, top] = await Promise.all([get('/api/files?unidentified=true&limit=200'), get('/api/files?noted=true&limit=200'),
+      get('/api/files?downloaded=true&limit=20')]);
+    const json = JSON.stringify([files, notes, top]);
     if (json !== state.filesJSON) {
       state.filesJSON = json;
       renderUnidentified(files);
       renderNoted(notes);
+      renderDownloads(top);
     }
   }
 
@@ -122,6 +127,18 @@ export function mount(root, { query }) {
           h('td', { 'data-label': 'File', class: 'mono', title: f.path }, f.path),
           h('td', { 'data-label': 'Identified by' }, f.identification_method),
           h('td', { 'data-label': 'Note' }, f.identification_note)))))));
+  }
+
+  // The shop's most downloaded files; a console's download counts once per client a minute.
+  function renderDownloads(top) {
+    replace(downloads, h('h2', {}, 'Most downloaded'),
+      top.files.length === 0
+        ? h('p', { class: 'muted' }, 'No file downloaded from the shop yet. ', h('a', { href: '#/shop-setup' }, 'Set up a console'), '.')
+        : h('div', { class: 'table-wrap' }, h('table', { class: 'cards', id: 'downloads-list' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'File'), h('th', { class: 'num' }, 'Downloads'))),
+          h('tbody', {}, top.files.map((f) => h('tr', { dataset: { fileId: f.id } },
+            h('td', { 'data-label': 'File', class: 'mono', title: f.path }, f.name),
+            h('td', { 'data-label': 'Downloads', class: 'num' }, String(f.downloads))))))));
   }
 
   const poller = poll(refresh, refreshMs);

@@ -1,5 +1,5 @@
 // The router: #/tasks, #/tasks/42, #/library, #/settings, #/keys, #/health, #/users, #/account,
-// #/login, #/setup (with ?query for filters). Each page module exports mount(container, route)
+// #/login, #/setup, #/shop-setup (with ?query for filters). Each page module exports mount(container, route)
 // and returns a function that stops it (its polling), called before the next page mounts. The
 // header shows who is signed in (GET /api/me) and, while the api is open, a banner that says so.
 import { accountsInUse, askToken, currentMe, loadMe, logout, token } from './api.js';
@@ -14,6 +14,7 @@ import * as login from './login.js';
 import * as setup from './setup.js';
 import * as users from './users.js';
 import * as account from './account.js';
+import * as shopSetup from './shopsetup.js';
 
 const pages = [
   { pattern: /^tasks\/(\d+)$/, nav: 'tasks', page: task },
@@ -26,6 +27,7 @@ const pages = [
   { pattern: /^account$/, nav: 'account', page: account },
   { pattern: /^login$/, nav: 'login', page: login },
   { pattern: /^setup$/, nav: 'setup', page: setup },
+  { pattern: /^shop-setup$/, nav: 'shop-setup', page: shopSetup },
 ];
 
 const view = document.getElementById('view');

@@ -1,4 +1,4 @@
-// The settings page: every field of settings.yaml, saved with PUT /api/settings. The API's
+// The settings page: every field of settings.yaml (the shop's too), saved with PUT /api/settings. The API's
 // 422 details name fields by path ("worker.slots", "library.paths[1]"); each shows next to its
 // field. The organizer templates have a live preview rendered by the API (POST
 // /api/settings/preview), with the organizer's own code.
@@ -12,6 +12,12 @@ const templateKinds = [
   ['multi', 'Several apps in one file'],
 ];
 const organizerPrefix = 'library.management.organizer';
+const shopClients = [
+  ['tinfoil', 'Tinfoil'],
+  ['cyberfoil', 'CyberFoil'],
+  ['dbi', 'DBI'],
+  ['sphaira', 'Sphaira'],
+];
 
 // sourceText says which title database is in use and when it was refreshed.
 function sourceText(tdb) {
@@ -83,7 +89,13 @@ export function mount(root) {
       windows: check('organizer-windows', org.windows_compatible),
       deleteOlder: check('delete-older-updates', s.library.management.delete_older_updates),
       slots: input('worker-slots', s.worker.slots, { type: 'number', min: 1, max: 256, step: 1 }),
+      shopPublic: check('shop-public', s.shop.public),
+      motd: h('textarea', { id: 'shop-motd', rows: 2, maxlength: 500 }, s.shop.motd ?? ''),
+      host: input('shop-host', s.shop.host, { placeholder: 'empty: every name; e.g. shop.example.com or 192.168.1.20:8465', spellcheck: 'false' }),
+      publicKey: h('textarea', { id: 'shop-public-key', rows: 4, class: 'mono', spellcheck: 'false',
+        placeholder: '-----BEGIN PUBLIC KEY-----' }, s.shop.clients.tinfoil.public_key ?? ''),
     };
+    const clientChecks = Object.fromEntries(shopClients.map(([name]) => [name, check('shop-client-' + name, s.shop.clients[name].enabled)]));
     const templates = {};
     const previews = {};
     for (const [kind] of templateKinds) {
@@ -121,6 +133,18 @@ export function mount(root) {
           h('code', {}, '{titleName} {titleId} {appId} {appVersion} {appName} {patchLevel} {extension}'), '; the extension is added.'),
         h('p', { class: 'muted small', id: 'preview-note' }),
         templateKinds.map(([kind, label]) => field(`${organizerPrefix}.templates.${kind}`, label, templates[kind], '', previews[kind]))),
+      h('fieldset', { id: 'shop' }, h('legend', {}, 'Shop'),
+        h('p', { class: 'hint muted small' }, 'What consoles see at this server\'s address. ',
+          h('a', { href: '#/shop-setup', id: 'shop-setup-link' }, 'What to type into each client'), '.'),
+        checkField('shop.public', 'Public: anyone who reaches shelf may browse and download, without a user', f.shopPublic),
+        field('shop.motd', 'Message of the day', f.motd, 'Shown by Tinfoil and CyberFoil on opening the shop; up to 500 characters.'),
+        h('div', { class: 'field', dataset: { field: 'shop.clients' } },
+          h('span', { class: 'label' }, 'Clients'),
+          shopClients.map(([name, label]) => checkField(`shop.clients.${name}.enabled`, label, clientChecks[name])),
+          h('p', { class: 'field-error' })),
+        field('shop.host', 'Host', f.host, 'Answer consoles only at this host name (and port, if given); others get 421. Browsers keep the web UI at any name.'),
+        field('shop.clients.tinfoil.public_key', 'Tinfoil encryption key', f.publicKey,
+          'A PEM RSA-2048 public key: Tinfoil then gets the index encrypted. Never paste a private key. Empty: plain JSON.')),
       h('fieldset', {}, h('legend', {}, 'Workers'),
         field('worker.slots', 'Slots per worker', f.slots, 'Tasks one worker process runs at once (1–256). Every worker follows a change within a second.')),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'settings-save' }, 'Save'), saved));
@@ -147,7 +171,14 @@ export function mount(root) {
         titledb: { url: f.url.value.trim() },
         scheduler: { scan_interval: f.scan.value.trim() },
         worker: { slots: f.slots.value === '' ? 0 : Number(f.slots.value) },
+        shop: {
+          public: f.shopPublic.checked,
+          motd: f.motd.value,
+          host: f.host.value.trim(),
+          clients: Object.fromEntries(shopClients.map(([name]) => [name, { enabled: clientChecks[name].checked }])),
+        },
       };
+      doc.shop.clients.tinfoil.public_key = f.publicKey.value.trim();
       // A number the browser can't read (e.g. "4x") is sent as typed, for the API to name the field.
       if (Number.isNaN(doc.worker.slots)) doc.worker.slots = f.slots.value;
       return doc;
