@@ -141,21 +141,28 @@ const Any int64 = -1
 // equal to the stored one writes nothing and returns the stored revision, so readers are not
 // woken for nothing.
 func (s *Store) Put(ctx context.Context, name string, content []byte, prev int64) (Meta, error) {
-	if int64(len(content)) > MaxSize {
-		return Meta{}, fmt.Errorf("document %s: %d bytes is over the limit of %d", name, len(content), MaxSize)
-	}
-	sum := sha256.Sum256(content)
-	digest := hex.EncodeToString(sum[:])
+	return s.PutFrom(ctx, name, bytes.NewReader(content), prev)
+}
+
+// PutFrom is Put of what r holds, compressed as it is read, so a large file never sits in
+// memory uncompressed.
+func (s *Store) PutFrom(ctx context.Context, name string, r io.Reader, prev int64) (Meta, error) {
 	var compressed bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&compressed, gzip.BestSpeed)
-	if _, err := zw.Write(content); err != nil {
-		return Meta{}, err
+	h := sha256.New()
+	size, err := io.Copy(io.MultiWriter(zw, h), io.LimitReader(r, MaxSize+1))
+	if err != nil {
+		return Meta{}, fmt.Errorf("document %s: %w", name, err)
+	}
+	if size > MaxSize {
+		return Meta{}, fmt.Errorf("document %s: over the limit of %d bytes", name, MaxSize)
 	}
 	if err := zw.Close(); err != nil {
 		return Meta{}, err
 	}
+	digest := hex.EncodeToString(h.Sum(nil))
 	var out Meta
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []row
 		q := tx.Raw(`SELECT name, revision, sha256, size, updated_at FROM documents WHERE name = ?`, name)
 		if store.DialectOf(tx) == store.Postgres {
@@ -175,7 +182,7 @@ func (s *Store) Put(ctx context.Context, name string, content []byte, prev int64
 			out = rows[0].meta()
 			return nil
 		}
-		r := row{Name: name, Revision: current + 1, SHA256: digest, Size: int64(len(content)),
+		r := row{Name: name, Revision: current + 1, SHA256: digest, Size: size,
 			Content: compressed.Bytes(), UpdatedAt: time.Now().UnixMicro()}
 		var res *gorm.DB
 		if len(rows) == 0 {

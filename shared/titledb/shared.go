@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/shelfhq/shelf/shared/document"
 )
@@ -43,6 +44,9 @@ type Syncer struct {
 
 	mu  sync.Mutex
 	rev int64 // the manifest revision dir matches
+	// refreshing is set while Refresh downloads, which can take minutes: Sync then leaves the
+	// folder to it instead of making every identification of the process wait.
+	refreshing atomic.Bool
 }
 
 // NewSyncer returns the Syncer of the titledb folder dir.
@@ -51,8 +55,13 @@ func NewSyncer(docs *document.Store, dir string) *Syncer { return &Syncer{docs: 
 // Sync writes the published files that differ from dir's into dir (each to a temporary file,
 // checked against its digest, then renamed over the old one, so a Cache sees new stamps and
 // reloads). It costs one indexed read when the manifest has not moved since the last Sync. It
-// reports whether a file was written; nothing published yet is no error.
+// reports whether a file was written; nothing published yet is no error. While this process's
+// own Refresh runs, Sync returns at once: the folder is being replaced, and the Cache serves
+// what it has loaded until then.
 func (s *Syncer) Sync(ctx context.Context) (bool, error) {
+	if s.refreshing.Load() {
+		return false, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.sync(ctx)
@@ -127,6 +136,8 @@ func (s *Syncer) install(ctx context.Context, name, sum string) error {
 // the title database changed: a title, cnmt, versions or languages file, not just the fetch
 // validators or the source record.
 func (s *Syncer) Refresh(ctx context.Context, fetch func() error) (bool, error) {
+	s.refreshing.Store(true)
+	defer s.refreshing.Store(false)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.sync(ctx); err != nil {
@@ -148,11 +159,7 @@ func (s *Syncer) Refresh(ctx context.Context, fetch func() error) (bool, error) 
 		if old.Files[name] == sum {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(s.dir, name))
-		if err != nil {
-			return false, fmt.Errorf("titledb: %w", err)
-		}
-		if _, err := s.docs.Put(ctx, documentPrefix+name, data, document.Any); err != nil {
+		if err := s.publish(ctx, name); err != nil {
 			return false, err
 		}
 		changed = changed || !strings.HasPrefix(name, ".")
@@ -176,6 +183,17 @@ func (s *Syncer) Refresh(ctx context.Context, fetch func() error) (bool, error) 
 	}
 	s.rev = meta.Revision
 	return changed, nil
+}
+
+// publish stores one file of dir as its document.
+func (s *Syncer) publish(ctx context.Context, name string) error {
+	f, err := os.Open(filepath.Join(s.dir, name))
+	if err != nil {
+		return fmt.Errorf("titledb: %w", err)
+	}
+	defer f.Close()
+	_, err = s.docs.PutFrom(ctx, documentPrefix+name, f, document.Any)
+	return err
 }
 
 // readManifest returns the published manifest and its revision; an empty one (revision 0) when

@@ -122,3 +122,25 @@ func TestSyncRefusesAManifestNamingAPathOutsideTheFolder(t *testing.T) {
 		t.Fatalf("a file was written outside the folder: %v", statErr)
 	}
 }
+
+// A download can take minutes; the slots of the refreshing process go on with the copy they
+// have instead of waiting for it.
+func TestSyncDuringTheProcesssOwnRefreshReturnsWithoutWaitingForIt(t *testing.T) {
+	t.Parallel()
+	_, db := storetest.Open(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := NewSyncer(document.New(db), dir)
+	changed, err := s.Refresh(ctx, func() error {
+		// Sync holding the lock Refresh holds would never return.
+		wrote, err := s.Sync(ctx)
+		if err != nil || wrote {
+			t.Errorf("Sync during Refresh: wrote %v, %v", wrote, err)
+		}
+		writeTitleDB(t, dir, testTitles, testCnmts, testVersions)
+		return nil
+	})
+	if err != nil || !changed {
+		t.Fatalf("Refresh: changed %v, %v", changed, err)
+	}
+}
