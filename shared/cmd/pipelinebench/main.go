@@ -14,7 +14,8 @@
 // -postgres (or SHELF_BENCH_POSTGRES_URL) runs on a fresh PostgreSQL database
 // created on that server (and dropped after) instead of a SQLite file.
 // PIPELINEBENCH_CPUPROFILE=prefix writes each worker's CPU profile to
-// prefix.<pid>.
+// prefix.<pid>; PIPELINEBENCH_MEMPROFILE=prefix writes each worker's heap
+// profile at its largest live heap to prefix.<pid> (go tool pprof -sample_index=inuse_space).
 package main
 
 import (

@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -52,7 +54,37 @@ func runWorker() error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if out := os.Getenv("PIPELINEBENCH_MEMPROFILE"); out != "" {
+		go profileHeapPeaks(ctx, fmt.Sprintf("%s.%d", out, os.Getpid()))
+	}
 	q := queue.New(db, registry(db, mgr, data, log), queue.Options{})
 	pool := worker.New(q, worker.Config{Slots: mgr.Current().Worker.Slots, Logger: log})
 	return pool.Run(ctx)
+}
+
+// profileHeapPeaks writes a heap profile to out each time the live heap
+// grows 10 % past its largest size so far, so the last one written shows
+// what the worker held at its peak.
+func profileHeapPeaks(ctx context.Context, out string) {
+	var peak uint64
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if ms.HeapAlloc < peak+peak/10 {
+			continue
+		}
+		peak = ms.HeapAlloc
+		runtime.GC()
+		if f, err := os.Create(out); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			_ = f.Close()
+		}
+	}
 }
