@@ -1,12 +1,15 @@
 package pipeline
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -93,11 +96,7 @@ func (t *tasks) generateLibrary(ctx context.Context, job *queue.Job, _ GenerateL
 		job.Log.Info("library index unchanged", "hash", idx.Hash)
 		return job.SetResult(GenerateLibraryResult{Hash: idx.Hash})
 	}
-	data, err := json.Marshal(idx)
-	if err != nil {
-		return fmt.Errorf("encoding the library index: %w", err)
-	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := writeFileAtomic(path, func(w io.Writer) error { return encodeIndex(w, idx) }); err != nil {
 		return err
 	}
 	job.Log.Info("library index written", "path", path, "titles", len(idx.Titles), "hash", idx.Hash)
@@ -113,15 +112,16 @@ func (t *tasks) publishIndex(ctx context.Context, job *queue.Job, idx LibraryInd
 	} else if err != nil && !errors.Is(err, document.ErrNotFound) {
 		return err
 	}
-	data, err := json.Marshal(idx)
-	if err != nil {
-		return fmt.Errorf("encoding the library index: %w", err)
+	var buf bytes.Buffer
+	if err := encodeIndex(&buf, idx); err != nil {
+		return err
 	}
+	data := buf.Bytes()
 	meta, err := t.Documents.Put(ctx, document.LibraryIndex, data, document.Any)
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := writeFileAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		job.Log.Warn("library index not copied to the local data folder", "path", path, "err", err)
 	}
 	job.Log.Info("library index stored in the database", "revision", meta.Revision, "titles", len(idx.Titles), "hash", idx.Hash)
@@ -213,40 +213,119 @@ func (t *tasks) buildIndex(ctx context.Context, job *queue.Job) (LibraryIndex, e
 	if idx.Unidentified == nil {
 		idx.Unidentified = []IndexUnidentified{}
 	}
-	content, err := json.Marshal(struct {
-		Titles       []IndexTitle        `json:"titles"`
-		Unidentified []IndexUnidentified `json:"unidentified"`
-	}{idx.Titles, idx.Unidentified})
-	if err != nil {
+	h := sha256.New()
+	if err := encodeIndexContent(h, idx, "{"); err != nil {
 		return LibraryIndex{}, err
 	}
-	sum := sha256.Sum256(content)
-	idx.Hash = hex.EncodeToString(sum[:])
+	idx.Hash = hex.EncodeToString(h.Sum(nil))
 	idx.GeneratedAt = time.Now().UTC()
 	return idx, nil
 }
 
-// readIndexHash returns the hash of the index at path.
+// encodeIndex writes the JSON encoding of idx to w, the same bytes as
+// json.Marshal(idx), one title at a time: the index of a large library is
+// tens of megabytes, and a worker holding it twice (a growing buffer and its
+// copy) doubled its peak memory.
+func encodeIndex(w io.Writer, idx LibraryIndex) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	at, err := json.Marshal(idx.GeneratedAt)
+	if err != nil {
+		return err
+	}
+	head, err := json.Marshal(idx.Hash)
+	if err != nil {
+		return err
+	}
+	if err := encodeIndexContent(bw, idx, `{"hash":`+string(head)+`,"generated_at":`+string(at)+`,`); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// encodeIndexContent writes open, then the titles and unidentified files of
+// idx as json.Marshal encodes those two fields of a struct, then the closing
+// brace: with open "{" these are the bytes Hash is the SHA-256 of.
+func encodeIndexContent(w io.Writer, idx LibraryIndex, open string) error {
+	if _, err := io.WriteString(w, open+`"titles":`); err != nil {
+		return err
+	}
+	if err := encodeArray(w, idx.Titles); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, `,"unidentified":`); err != nil {
+		return err
+	}
+	if err := encodeArray(w, idx.Unidentified); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "}")
+	return err
+}
+
+// encodeArray writes items as a JSON array, element by element.
+func encodeArray[T any](w io.Writer, items []T) error {
+	if items == nil {
+		_, err := io.WriteString(w, "null")
+		return err
+	}
+	sep := "["
+	for _, item := range items {
+		data, err := json.Marshal(item)
+		if err != nil {
+			return fmt.Errorf("encoding the library index: %w", err)
+		}
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		if _, err := w.Write(data); err != nil {
+			return err
+		}
+		sep = ","
+	}
+	if sep == "[" {
+		_, err := io.WriteString(w, "[]")
+		return err
+	}
+	_, err := io.WriteString(w, "]")
+	return err
+}
+
+// readIndexHash returns the hash of the index at path, reading only the
+// start of the file, where encodeIndex puts it.
 func readIndexHash(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
-	return indexHash(data), nil
+	defer f.Close()
+	return hashAtStart(bufio.NewReaderSize(f, 512))
 }
 
 // indexHash is the hash an encoded index records ("" when it cannot be read).
 func indexHash(data []byte) string {
-	var head struct {
-		Hash string `json:"hash"`
-	}
-	_ = json.Unmarshal(data, &head)
-	return head.Hash
+	hash, _ := hashAtStart(bytes.NewReader(data))
+	return hash
 }
 
-// writeFileAtomic replaces path with data so that a reader sees the old
+// hashAtStart reads the hash that starts an encoded index, and nothing after it.
+func hashAtStart(r io.Reader) (string, error) {
+	dec := json.NewDecoder(r)
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", errors.New("not a library index")
+	}
+	if tok, err := dec.Token(); err != nil || tok != "hash" {
+		return "", errors.New("not a library index with its hash first")
+	}
+	var hash string
+	if err := dec.Decode(&hash); err != nil {
+		return "", fmt.Errorf("reading a library index's hash: %w", err)
+	}
+	return hash, nil
+}
+
+// writeFileAtomic replaces path with what write writes so that a reader sees the old
 // file or the new one, never part of one, even across a crash.
-func writeFileAtomic(path string, data []byte) error {
+func writeFileAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -256,7 +335,7 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
