@@ -119,8 +119,12 @@ type UpdateTitlesForTitleArgs struct {
 func (UpdateTitlesForTitleArgs) Kind() string { return UpdateTitlesForTitle }
 
 // OrganizeLibraryArgs name one library folder, or none for all of them.
+// Unchanged says the scan before found the library and the title database
+// as the last chain left them (see scan_library_done): when no file is to
+// move either, the index is not generated again.
 type OrganizeLibraryArgs struct {
 	LibraryPath string `json:"library_path,omitempty"`
+	Unchanged   bool   `json:"unchanged,omitempty"`
 }
 
 func (OrganizeLibraryArgs) Kind() string { return OrganizeLibrary }
@@ -140,7 +144,12 @@ type OrganizeFilesArgs struct {
 func (OrganizeFilesArgs) Kind() string { return OrganizeFiles }
 
 // RemoveOutdatedUpdatesArgs: remove_outdated_updates looks at every library.
-type RemoveOutdatedUpdatesArgs struct{}
+// Unchanged says the chain so far changed nothing the index shows (an
+// unchanged rescan whose organizer moved no file): unless an update is
+// removed, the index is left as it is.
+type RemoveOutdatedUpdatesArgs struct {
+	Unchanged bool `json:"unchanged,omitempty"`
+}
 
 func (RemoveOutdatedUpdatesArgs) Kind() string { return RemoveOutdatedUpdates }
 

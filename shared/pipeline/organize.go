@@ -257,15 +257,15 @@ func (t *tasks) organizeLibraryDone(ctx context.Context, job *queue.Job, c queue
 		}
 	}
 	job.Log.Info("organizing finished", "moves", c.Children.Total, "failed", c.Children.Failed)
-	return follow(ctx, job, RemoveOutdatedUpdatesArgs{})
+	return follow(ctx, job, RemoveOutdatedUpdatesArgs{Unchanged: c.Parent.Unchanged && c.Children.Total == 0})
 }
 
 // removeOutdatedUpdates deletes, when settings ask for it, the files holding
 // only updates older than an update of the same title the library holds
 // (and whose file is on disk), then asks for the library index.
-func (t *tasks) removeOutdatedUpdates(ctx context.Context, job *queue.Job, _ RemoveOutdatedUpdatesArgs) error {
+func (t *tasks) removeOutdatedUpdates(ctx context.Context, job *queue.Job, a RemoveOutdatedUpdatesArgs) error {
 	if !t.settings().Library.Management.DeleteOlderUpdates {
-		return t.requestIndexNow(ctx, job)
+		return t.indexUnlessUnchanged(ctx, job, a.Unchanged)
 	}
 	db := t.db(ctx)
 	apps, err := catalog.AppsByFile(db, 0)
@@ -313,6 +313,17 @@ func (t *tasks) removeOutdatedUpdates(ctx context.Context, job *queue.Job, _ Rem
 	}
 	if err := job.SetResult(RemovedResult{Removed: removed}); err != nil {
 		return err
+	}
+	return t.indexUnlessUnchanged(ctx, job, a.Unchanged && removed == 0)
+}
+
+// indexUnlessUnchanged asks for the index at once, unless the chain changed
+// nothing it shows: on an unchanged rescan the index would be read from the
+// whole catalog to find the same hash (the largest step of such a rescan).
+func (t *tasks) indexUnlessUnchanged(ctx context.Context, job *queue.Job, unchanged bool) error {
+	if unchanged {
+		job.Log.Info("library unchanged and nothing moved or removed; index left as it is")
+		return nil
 	}
 	return t.requestIndexNow(ctx, job)
 }

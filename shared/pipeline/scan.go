@@ -246,7 +246,7 @@ func (t *tasks) scanLibraryDone(ctx context.Context, job *queue.Job, c queue.Con
 	job.Log.Info("library and title database unchanged; missing apps, titles and index left as they are",
 		"library", lib.Path)
 	if t.settings().Library.Management.Organizer.Enabled {
-		return follow(ctx, job, OrganizeLibraryArgs{LibraryPath: lib.Path})
+		return follow(ctx, job, OrganizeLibraryArgs{LibraryPath: lib.Path, Unchanged: true})
 	}
 	return nil
 }
