@@ -10,7 +10,6 @@ import (
 	"github.com/shelfhq/shelf/shared/config"
 	"github.com/shelfhq/shelf/shared/ownfoil"
 	"github.com/shelfhq/shelf/shared/service"
-	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/store"
 )
 
@@ -37,7 +36,8 @@ func importOwnfoilCommand() service.Command {
 // ImportOwnfoil prints the plan to import Ownfoil's config folder from and,
 // with apply, carries it out on the configured settings and database. The
 // services may keep running: the settings go through settings.yaml, which
-// they watch, and the catalog takes concurrent writes.
+// they watch (on PostgreSQL the database too, which they follow), and the catalog takes
+// concurrent writes.
 func ImportOwnfoil(ctx context.Context, cfg config.Config, from string, apply bool, out io.Writer) error {
 	plan, err := ownfoil.Read(ctx, from)
 	if err != nil {
@@ -50,15 +50,16 @@ func ImportOwnfoil(ctx context.Context, cfg config.Config, from string, apply bo
 		_, err := fmt.Fprintln(out, "dry run: nothing changed; run again with --apply to import")
 		return err
 	}
-	set, err := settings.NewManager(cfg.SettingsPath(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		return err
-	}
 	db, err := store.Open(ctx, cfg.DatabasePath(), store.Options{})
 	if err != nil {
 		return err
 	}
 	defer store.Close(db)
+	// On PostgreSQL the settings go to the database too, which every worker follows.
+	set, err := service.OpenSettings(ctx, cfg, db, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
 	res, err := plan.Apply(ctx, db, set)
 	if err != nil {
 		return err

@@ -9,9 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/document"
 	"github.com/shelfhq/shelf/shared/ownfoil/ownfoiltest"
 	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/store"
+	"github.com/shelfhq/shelf/shared/storetest"
 )
 
 func TestImportOwnfoilPrintsThePlanAndChangesNothingWithoutApply(t *testing.T) {
@@ -51,4 +53,25 @@ func TestImportOwnfoilRequiresFrom(t *testing.T) {
 	status, out := runCommand(t, map[string]string{"SHELF_DATA_DIR": t.TempDir()}, "import-ownfoil")
 	require.NotEqual(t, 0, status)
 	require.Contains(t, out, "--from is required")
+}
+
+func TestImportOwnfoilApplyOnPostgreSQLStoresTheSettingsWhereWorkersReadThem(t *testing.T) {
+	t.Parallel()
+	fx := ownfoiltest.New(t)
+	data := t.TempDir()
+	dsn := storetest.NewPostgresDSN(t)
+	status, out := runCommand(t, map[string]string{"SHELF_DATA_DIR": data, "SHELF_DATABASE_URL": dsn},
+		"import-ownfoil", "--from", fx.Dir, "--apply")
+	require.Equal(t, 0, status, out)
+	db, err := store.Open(context.Background(), dsn, store.Options{})
+	require.NoError(t, err)
+	defer store.Close(db)
+	text, _, err := document.New(db).Get(context.Background(), document.Settings)
+	require.NoError(t, err)
+	s, err := settings.Parse(text)
+	require.NoError(t, err)
+	require.Equal(t, []string{"/games", fx.LocalLib}, s.Library.Paths)
+	onDisk, err := settings.Load(filepath.Join(data, "settings.yaml"))
+	require.NoError(t, err)
+	require.Equal(t, s, onDisk, "the api host's file follows")
 }

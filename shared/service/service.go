@@ -163,7 +163,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Service,
 			log.Warn("closing database", "err", err)
 		}
 	}
-	manager, err := openSettings(ctx, cfg, db, log)
+	manager, err := OpenSettings(ctx, cfg, db, log)
 	if err != nil {
 		closeAll()
 		return nil, nil, fmt.Errorf("loading settings: %w", err)
@@ -185,12 +185,13 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Service,
 	return &Service{Config: cfg, Log: log, DB: db, Queue: q, Settings: manager, Metrics: promReg}, closeAll, nil
 }
 
-// openSettings loads the settings. On SQLite settings.yaml in the data folder is their one copy,
+// OpenSettings loads the settings of cfg's service, for the services and for the commands that
+// change settings. On SQLite settings.yaml in the data folder is their one copy,
 // watched by every process. On PostgreSQL, where hosts share no folder, the database holds them
 // (document.Settings) and every process follows it live; the api also keeps settings.yaml in its
 // data folder in step (imported at the first start or when edited, rewritten when the database
 // changes), while workers and the watcher need no settings file at all.
-func openSettings(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logger) (*settings.Manager, error) {
+func OpenSettings(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logger) (*settings.Manager, error) {
 	if !document.Shared(db) {
 		return settings.NewManager(cfg.SettingsPath(), log)
 	}

@@ -117,6 +117,9 @@ func (m *Manager) startingSettings(ctx context.Context, fromShared *Settings, sh
 		return Default(), nil
 	}
 
+	if err := os.MkdirAll(filepath.Dir(m.path), 0o755); err != nil {
+		return Settings{}, fmt.Errorf("create settings folder: %w", err)
+	}
 	fileS, fileErr := m.read()
 	var info fs.FileInfo
 	if fileErr == nil {
@@ -148,9 +151,6 @@ func (m *Manager) startingSettings(ctx context.Context, fromShared *Settings, sh
 		return *fromShared, nil
 	case errors.Is(fileErr, fs.ErrNotExist):
 		s := Default()
-		if err := os.MkdirAll(filepath.Dir(m.path), 0o755); err != nil {
-			return Settings{}, fmt.Errorf("create settings folder: %w", err)
-		}
 		if err := m.saveFile(s); err != nil {
 			return Settings{}, err
 		}

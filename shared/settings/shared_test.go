@@ -206,3 +206,16 @@ func TestConcurrentUpdatesOfTwoAPIReplicasBothLand(t *testing.T) {
 	require.Equal(t, 6, latest.Worker.Slots)
 	require.Equal(t, 2*time.Hour, latest.ScanInterval())
 }
+
+func TestAnAPIHostWithAFreshDataFolderWritesTheDatabasesSettingsIntoIt(t *testing.T) {
+	t.Parallel()
+	b := setupShared(t)
+	putRaw(t, b.docs, "worker:\n  slots: 4\n")
+	path := filepath.Join(t.TempDir(), "new", "data", "settings.yaml")
+	m, err := settings.NewSharedManager(context.Background(), settings.SharedOptions{Shared: b.docs.Named(document.Settings), Path: path})
+	require.NoError(t, err)
+	require.Equal(t, 4, m.Current().Worker.Slots)
+	onDisk, err := settings.Load(path)
+	require.NoError(t, err)
+	require.Equal(t, 4, onDisk.Worker.Slots)
+}
