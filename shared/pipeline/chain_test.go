@@ -222,6 +222,10 @@ func TestAnUnchangedRescanSkipsTheStepsThatHaveNothingToDo(t *testing.T) {
 			index, err := os.ReadFile(LibraryIndexPath(b.data))
 			require.NoError(t, err)
 
+			// A folder left empty (as by a move whose chain was cut short before
+			// organize_library_done's walk).
+			emptied := filepath.Join(b.lib, "emptied")
+			require.NoError(t, os.MkdirAll(emptied, 0o755))
 			require.NoError(t, b.startChain())
 			b.waitIdle(t)
 			second := b.stepsRun(t)
@@ -241,6 +245,8 @@ func TestAnUnchangedRescanSkipsTheStepsThatHaveNothingToDo(t *testing.T) {
 			require.Equal(t, string(index), string(again))
 
 			if organizer {
+				// Nothing moved, so no folder was looked at for being empty.
+				require.DirExists(t, emptied)
 				// The templates changed: the unchanged library's files move, and the
 				// index, which shows their paths, is written again.
 				_, err := b.mgr.Update([]byte(`{"library":{"management":{"organizer":{"templates":` +
@@ -253,6 +259,7 @@ func TestAnUnchangedRescanSkipsTheStepsThatHaveNothingToDo(t *testing.T) {
 				after, err := os.ReadFile(LibraryIndexPath(b.data))
 				require.NoError(t, err)
 				require.Contains(t, string(after), "/moved/")
+				require.NoDirExists(t, emptied, "moves remove the empty folders again")
 				second = moved
 			}
 
@@ -288,4 +295,24 @@ func TestARescanAfterAFailedStepRunsTheChainInFull(t *testing.T) {
 	for _, step := range []string{AddMissingApps, RemoveMissingFiles, UpdateTitles, GenerateLibrary} {
 		require.Equal(t, before[step]+1, after[step], "%s runs again", step)
 	}
+}
+
+func TestARescanAfterAFailedEmptyFolderWalkRunsTheChainInFull(t *testing.T) {
+	b := setup(t, organizerOn)
+	b.writeSample(t)
+	b.startPool(t)
+	require.NoError(t, b.startChain())
+	b.waitIdle(t)
+	// The last organize_library_done failed: folders its moves emptied may be left.
+	require.NoError(t, b.db.Exec(`UPDATE tasks SET status = 'failed' WHERE name = ?`, OrganizeLibraryDone).Error)
+	emptied := filepath.Join(b.lib, "emptied")
+	require.NoError(t, os.MkdirAll(emptied, 0o755))
+	before := b.stepsRun(t)
+	require.NoError(t, b.startChain())
+	b.waitIdle(t)
+	after := b.stepsRun(t)
+	for _, step := range []string{AddMissingApps, UpdateTitles, OrganizeLibraryDone, GenerateLibrary} {
+		require.Equal(t, before[step]+1, after[step], "%s runs again", step)
+	}
+	require.NoDirExists(t, emptied)
 }

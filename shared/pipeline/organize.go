@@ -243,7 +243,11 @@ func (t *tasks) organizeLibrary(ctx context.Context, job *queue.Job, a OrganizeL
 // organizeLibraryDone removes the folders the moves emptied (when enabled)
 // and goes on with remove_outdated_updates.
 func (t *tasks) organizeLibraryDone(ctx context.Context, job *queue.Job, c queue.Continued[OrganizeLibraryArgs]) error {
-	if t.settings().Library.Management.Organizer.RemoveEmptyFolders {
+	// Nothing moved on an unchanged rescan leaves nothing empty: the last
+	// organize_library_done completed (scan_library_done checked), so the
+	// folders earlier moves emptied are gone already.
+	moved := !c.Parent.Unchanged || c.Children.Total > 0
+	if moved && t.settings().Library.Management.Organizer.RemoveEmptyFolders {
 		libs, err := t.libraries(ctx, c.Parent.LibraryPath)
 		if err != nil {
 			return err

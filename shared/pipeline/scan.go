@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -275,7 +276,13 @@ func (t *tasks) unchanged(ctx context.Context, job *queue.Job, c queue.Continued
 	if !t.indexExists(ctx) {
 		return false, nil
 	}
-	for _, name := range skippedSteps {
+	steps := skippedSteps
+	if t.settings().Library.Management.Organizer.Enabled {
+		// organize_library_done removes the folders moves emptied, which an
+		// unchanged rescan that moves nothing does not look for again.
+		steps = append(slices.Clip(steps), OrganizeLibraryDone)
+	}
+	for _, name := range steps {
 		last, _, err := job.Queue().List(ctx, queue.Filter{Name: name, Limit: 1})
 		if err != nil {
 			return false, err
