@@ -16,6 +16,7 @@ import (
 	"github.com/shelfhq/shelf/shared/identify"
 	"github.com/shelfhq/shelf/shared/ownfoil/ownfoiltest"
 	"github.com/shelfhq/shelf/shared/settings"
+	"github.com/shelfhq/shelf/shared/shop"
 	"github.com/shelfhq/shelf/shared/storetest"
 )
 
@@ -55,7 +56,9 @@ func TestPlanReadsOwnfoilsSettingsAndDatabase(t *testing.T) {
 		`"region":"FR"`,
 		`"dlc":"{titleName}/DLC/{appName} [{appId}][v{appVersion}]"`,
 		"library /games: would import 6 files, 4 of them identified (5 apps)",
-		"shop settings (clients, host, motd, public) left out",
+		`"motd":"Welcome to your own shop!"`,
+		`"host":"shop.example.lan"`,
+		`"public_key":"-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvPdrJigQ0rZAy+jla7hS`,
 		"user admin: would import with roles admin, shop, backup and its password",
 		"user switch: would import with roles shop and its password",
 		"user kids/switch: left out: username: must not contain ':' or '/'",
@@ -100,6 +103,11 @@ func TestApplyImportsSettingsLibrariesFilesAndIdentifications(t *testing.T) {
 	require.True(t, s.Library.Management.Organizer.Enabled)
 	require.True(t, s.Library.Management.DeleteOlderUpdates)
 	require.Equal(t, "{titleName}/Updates/{titleName} [{appId}][v{appVersion}]", s.Library.Management.Organizer.Templates.Update)
+	require.Equal(t, "Welcome to your own shop!", s.Shop.MOTD)
+	require.Equal(t, "shop.example.lan", s.Shop.Host)
+	require.False(t, s.Shop.Public)
+	require.Equal(t, shop.TinfoilPublicKey, s.Shop.Clients.Tinfoil.PublicKey, "Ownfoil encrypted with Tinfoil's key")
+	require.True(t, s.Shop.Clients.Sphaira.Enabled)
 
 	mk, err := catalog.FileByPath(db, "/games/Mario Kart 8 Deluxe/Mario Kart 8 Deluxe [0100152000022000][v851968] (1G+1U).xci")
 	require.NoError(t, err)

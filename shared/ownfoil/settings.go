@@ -9,10 +9,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/shelfhq/shelf/shared/settings"
+	"github.com/shelfhq/shelf/shared/shop"
 )
 
 // ownfoilSettings is the part of Ownfoil's settings.yaml that has a
@@ -36,13 +38,29 @@ type ownfoilSettings struct {
 		Region   string `yaml:"region"`
 		Language string `yaml:"language"`
 	} `yaml:"titles"`
-	Shop      map[string]any `yaml:"shop"`
+	Shop      ownfoilShop `yaml:"shop"`
 	Scheduler struct {
 		ScanInterval any `yaml:"scan_interval"`
 	} `yaml:"scheduler"`
 	Worker struct {
 		Count *int `yaml:"count"`
 	} `yaml:"worker"`
+}
+
+// ownfoilShop is Ownfoil's shop section (app/constants.py DEFAULT_SETTINGS["shop"]).
+type ownfoilShop struct {
+	Public  *bool                    `yaml:"public"`
+	MOTD    *string                  `yaml:"motd"`
+	Host    *string                  `yaml:"host"`
+	Clients map[string]ownfoilClient `yaml:"clients"`
+}
+
+// ownfoilClient is one client's settings: encrypt is Tinfoil's only (Ownfoil encrypts with
+// Tinfoil's published key), hauth the Hauth Ownfoil verifies per host.
+type ownfoilClient struct {
+	Enabled *bool             `yaml:"enabled"`
+	Encrypt *bool             `yaml:"encrypt"`
+	Hauth   map[string]string `yaml:"hauth"`
 }
 
 // settingsFile is Ownfoil's settings file in its config folder.
@@ -129,10 +147,57 @@ func readSettings(dir string) (patch map[string]any, notes []string, err error) 
 			notes = append(notes, fmt.Sprintf("worker.count %d is outside shelf's %d–%d: worker.slots %d", *c, settings.MinSlots, settings.MaxSlots, slots))
 		}
 	}
-	if len(o.Shop) > 0 {
-		notes = append(notes, "shop settings ("+strings.Join(slices.Sorted(maps.Keys(o.Shop)), ", ")+") left out: shelf has no shop settings")
-	}
+	notes = append(notes, shopSettings(o.Shop, set)...)
 	return patch, notes, nil
+}
+
+// shopSettings carries Ownfoil's shop over: public, the message, the host (when shelf accepts
+// it), each client's switch, and Tinfoil's encryption as Tinfoil's published key. Ownfoil's
+// Hauth checks have no counterpart and are named as left out.
+func shopSettings(o ownfoilShop, set func(path string, v any)) (notes []string) {
+	if o.Public != nil {
+		set("shop.public", *o.Public)
+	}
+	if o.MOTD != nil {
+		motd := *o.MOTD
+		if n := utf8.RuneCountInString(motd); n > settings.MaxMOTDLength {
+			motd = string([]rune(motd)[:settings.MaxMOTDLength])
+			notes = append(notes, fmt.Sprintf("shop.motd has %d characters, shelf keeps the first %d", n, settings.MaxMOTDLength))
+		}
+		set("shop.motd", motd)
+	}
+	if o.Host != nil {
+		check := settings.Default()
+		check.Shop.Host = strings.TrimSpace(*o.Host)
+		if errs := check.Validate(); len(errs) > 0 {
+			notes = append(notes, fmt.Sprintf("shop.host %q left out: %s", *o.Host, errs[0].Message))
+		} else {
+			set("shop.host", check.Shop.Host)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(o.Clients)) {
+		c := o.Clients[name]
+		switch name {
+		case "tinfoil", "cyberfoil", "dbi", "sphaira":
+		default:
+			notes = append(notes, fmt.Sprintf("shop.clients.%s left out: shelf does not know that client", name))
+			continue
+		}
+		if c.Enabled != nil {
+			set("shop.clients."+name+".enabled", *c.Enabled)
+		}
+		if name == "tinfoil" && c.Encrypt != nil {
+			key := ""
+			if *c.Encrypt {
+				key = shop.TinfoilPublicKey
+			}
+			set("shop.clients.tinfoil.public_key", key)
+		}
+		if len(c.Hauth) > 0 {
+			notes = append(notes, fmt.Sprintf("shop.clients.%s.hauth (%d hosts) left out: shelf does not check Hauth; shop.host limits the host", name, len(c.Hauth)))
+		}
+	}
+	return notes
 }
 
 // scanInterval converts Ownfoil's "<n>[smhd]" or "0" into shelf's form.

@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shelfhq/shelf/shared/catalog"
+	"github.com/shelfhq/shelf/shared/settings"
 	"github.com/shelfhq/shelf/shared/shop"
 	"github.com/shelfhq/shelf/shared/storetest"
 )
@@ -225,4 +226,18 @@ func openCatalog(t *testing.T) *gorm.DB {
 	t.Helper()
 	_, db := storetest.Open(t)
 	return db
+}
+
+// Tinfoil's published key is a key shop.clients.tinfoil.public_key accepts and the index
+// encrypts under.
+func TestTinfoilsPublishedKeyIsAValidSetting(t *testing.T) {
+	t.Parallel()
+	s := settings.Default()
+	s.Shop.Clients.Tinfoil.PublicKey = shop.TinfoilPublicKey
+	require.Empty(t, s.Validate())
+	key, err := s.Shop.TinfoilKey()
+	require.NoError(t, err)
+	enc, err := shop.EncryptIndex([]byte(`{"files":[]}`), key)
+	require.NoError(t, err)
+	require.Equal(t, "TINFOIL", string(enc[:7]))
 }
