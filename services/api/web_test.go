@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -238,13 +239,15 @@ func TestWebUIInABrowser(t *testing.T) {
 		b.screenshot(t, "settings-shop-errors")
 
 		b.setValue(t, "#shop-host", "", "input")
-		b.setValue(t, "#shop-public-key", "", "input")
+		b.click(t, "#shop-tinfoil-key")
 		b.setValue(t, "#shop-motd", "Hello, consoles", "input")
 		b.click(t, "#shop-client-dbi")
 		b.click(t, "#settings-save")
 		b.waitFor(t, "the shop settings to be saved", `document.querySelector("#settings-saved")?.textContent.startsWith("Saved")`)
 		require.Equal(t, "false", b.eval(t, `String(document.querySelector("#shop-client-dbi").checked)`), "the saved form shows DBI off")
 		require.Equal(t, "Hello, consoles", b.eval(t, `document.querySelector("#shop-motd").value`))
+		require.Equal(t, "true", b.eval(t, `String(document.querySelector("#shop-public-key").value.startsWith("-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvPdrJigQ0rZAy"))`),
+			"Tinfoil's published key is saved")
 
 		b.click(t, "#shop-setup-link")
 		b.waitFor(t, "the setup page", `!!document.querySelector("#setup-tinfoil-table")`)
@@ -259,24 +262,29 @@ func TestWebUIInABrowser(t *testing.T) {
 		require.Equal(t, "true", b.eval(t, `String(!!document.querySelector("#setup-localhost"))`), "127.0.0.1 is no address for a console")
 		b.screenshot(t, "shop-setup")
 
-		// Tinfoil at the address the page gives: the index with the message, then a download.
-		tinfoil := func(r *http.Request) {
-			for k, v := range map[string]string{"Theme": "0f4d", "Uid": "6f3c", "Version": "18.0", "Revision": "0",
-				"Language": "en", "Hauth": "A6C2", "Uauth": "3F7A", "User-Agent": ""} {
-				r.Header.Set(k, v)
+		// Tinfoil at the address the page gives gets the encrypted index; CyberFoil the index
+		// with the message, then a download.
+		console := func(agent string) func(r *http.Request) {
+			return func(r *http.Request) {
+				for k, v := range map[string]string{"Theme": "0f4d", "Uid": "6f3c", "Version": "18.0", "Revision": "0",
+					"Language": "en", "Hauth": "A6C2", "Uauth": "3F7A", "User-Agent": agent} {
+					r.Header.Set(k, v)
+				}
 			}
 		}
+		tinfoil, cyberfoil := console(""), console("CyberFoil/1.4.0")
+		require.Equal(t, "TINFOIL", string(getBody(t, apiURL+"/", tinfoil)[:7]), "the encrypted index")
 		var idx struct {
 			Files []struct {
 				URL string `json:"url"`
 			} `json:"files"`
 			Success string `json:"success"`
 		}
-		getJSON(t, apiURL+"/", tinfoil, &idx)
+		getJSON(t, apiURL+"/", cyberfoil, &idx)
 		require.Equal(t, "Hello, consoles", idx.Success)
 		require.NotEmpty(t, idx.Files)
 		path, name, _ := strings.Cut(idx.Files[0].URL, "#")
-		require.Equal(t, http.StatusOK, statusWith(t, apiURL+path, tinfoil))
+		require.Equal(t, http.StatusOK, statusWith(t, apiURL+path, cyberfoil))
 		dbi := func(r *http.Request) { r.Header.Set("User-Agent", "DBI/658") }
 		require.Equal(t, http.StatusForbidden, statusWith(t, apiURL+"/", dbi), "DBI is switched off")
 
@@ -357,8 +365,8 @@ func TestWebUIInABrowser(t *testing.T) {
 	b.requireNoExceptions(t)
 }
 
-// getJSON GETs url with edit applied to the request and decodes its 200 answer into v.
-func getJSON(t *testing.T, url string, edit func(*http.Request), v any) {
+// getBody GETs url with edit applied to the request and returns its 200 answer's body.
+func getBody(t *testing.T, url string, edit func(*http.Request)) []byte {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	require.NoError(t, err)
@@ -367,7 +375,15 @@ func getJSON(t *testing.T, url string, edit func(*http.Request), v any) {
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return body
+}
+
+// getJSON GETs url with edit applied to the request and decodes its 200 answer into v.
+func getJSON(t *testing.T, url string, edit func(*http.Request), v any) {
+	t.Helper()
+	require.NoError(t, json.Unmarshal(getBody(t, url, edit), v))
 }
 
 // statusWith GETs url with edit applied to the request and returns the status.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/shelfhq/shelf/shared/shop"
 	"github.com/shelfhq/shelf/shared/web"
 )
 
@@ -67,4 +68,14 @@ func TestNoExternalAssets(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
+}
+
+// The Settings page's "Use Tinfoil's key" fills in the key the shop package knows.
+func TestTheSettingsPageOffersTinfoilsPublishedKey(t *testing.T) {
+	t.Parallel()
+	src, err := fs.ReadFile(web.FS(), "js/settings.js")
+	require.NoError(t, err)
+	m := regexp.MustCompile("(?s)const tinfoilPublicKey = `([^`]*)`").FindSubmatch(src)
+	require.NotNil(t, m, "settings.js defines tinfoilPublicKey")
+	require.Equal(t, strings.TrimSpace(shop.TinfoilPublicKey), string(m[1]))
 }

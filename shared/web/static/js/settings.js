@@ -12,6 +12,17 @@ const templateKinds = [
   ['multi', 'Several apps in one file'],
 ];
 const organizerPrefix = 'library.management.organizer';
+// tinfoilPublicKey is the key Tinfoil publishes (github.com/blawar/tinfoil docs/files/public.key),
+// the same as shop.TinfoilPublicKey (shared/web's test holds them equal).
+const tinfoilPublicKey = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvPdrJigQ0rZAy+jla7hS
+jwen8gkF0gjtl+lZGY59KatNd9Kj2gfY7dTMM+5M2tU4Wr3nk8KWr5qKm3hzo/2C
+Gbc55im3tlRl6yuFxWQ+c/I2SM5L3xp6eiLUcumMsEo0B7ELmtnHTGCCNAIzTFzV
+4XcWGVbkZj83rTFxpLsa1oArTdcz5CG6qgyVe7KbPsft76DAEkV8KaWgnQiG0Dps
+INFy4vISmf6L1TgAryJ8l2K4y8QbymyLeMsABdlEI3yRHAm78PSezU57XtQpHW5I
+aupup8Es6bcDZQKkRsbOeR9T74tkj+k44QrjZo8xpX9tlJAKEEmwDlyAg0O5CLX3
+CQIDAQAB
+-----END PUBLIC KEY-----`;
 const shopClients = [
   ['tinfoil', 'Tinfoil'],
   ['cyberfoil', 'CyberFoil'],
@@ -144,7 +155,9 @@ export function mount(root) {
           h('p', { class: 'field-error' })),
         field('shop.host', 'Host', f.host, 'Answer consoles only at this host name (and port, if given); others get 421. Browsers keep the web UI at any name.'),
         field('shop.clients.tinfoil.public_key', 'Tinfoil encryption key', f.publicKey,
-          'A PEM RSA-2048 public key: Tinfoil then gets the index encrypted. Never paste a private key. Empty: plain JSON.')),
+          'A PEM RSA-2048 public key: Tinfoil then gets the index encrypted. Tinfoil reads it with the key it publishes. Never paste a private key. Empty: plain JSON.',
+          h('div', {}, h('button', { type: 'button', class: 'small', id: 'shop-tinfoil-key',
+            onclick: () => { f.publicKey.value = tinfoilPublicKey; } }, 'Use Tinfoil\'s key')))),
       h('fieldset', {}, h('legend', {}, 'Workers'),
         field('worker.slots', 'Slots per worker', f.slots, 'Tasks one worker process runs at once (1–256). Every worker follows a change within a second.')),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'settings-save' }, 'Save'), saved));
