@@ -43,8 +43,7 @@ type DB struct {
 	titles   map[string]Title
 	titleIDs []string    // sorted, for Titles
 	names    []nameEntry // for Search
-	apps     map[string]map[int]AppInfo
-	appVers  map[string][]int    // sorted versions per app, for DLCVersions and App fallback
+	apps     map[string]appVersions
 	dlcs     map[string][]string // base title → sorted DLC app ids
 	versions map[string][]VersionInfo
 	// custom are the user's custom titles by id, merged over titles; set
@@ -80,12 +79,11 @@ type nameEntry struct {
 }
 
 // newDB indexes the parsed files.
-func newDB(titles map[string]Title, apps map[string]map[int]AppInfo, versions map[string]map[int]string) *DB {
+func newDB(titles map[string]Title, apps map[string]appVersions, versions map[string]map[int]string) *DB {
 	db := &DB{
 		titles:   titles,
 		titleIDs: slices.Sorted(maps.Keys(titles)),
 		apps:     apps,
-		appVers:  make(map[string][]int, len(apps)),
 		dlcs:     make(map[string][]string),
 		versions: make(map[string][]VersionInfo, len(versions)),
 	}
@@ -95,10 +93,9 @@ func newDB(titles map[string]Title, apps map[string]map[int]AppInfo, versions ma
 		}
 	}
 	for appID, byVersion := range apps {
-		db.appVers[appID] = slices.Sorted(maps.Keys(byVersion))
 		// A DLC's type and base never change between versions; any one
 		// version decides which title it belongs to.
-		if info := byVersion[db.appVers[appID][0]]; info.Type == KindDLC {
+		if info := byVersion[0].info; info.Type == KindDLC {
 			db.dlcs[info.TitleID] = append(db.dlcs[info.TitleID], appID)
 		}
 	}
@@ -187,11 +184,11 @@ func (db *DB) App(appID string, version int) (AppInfo, bool) {
 		return AppInfo{}, false
 	}
 	byVersion := db.apps[id]
-	if info, ok := byVersion[version]; ok {
+	if info, ok := byVersion.at(version); ok {
 		return info, true
 	}
-	if vers := db.appVers[id]; len(vers) > 0 {
-		return byVersion[vers[len(vers)-1]], true
+	if len(byVersion) > 0 {
+		return byVersion[len(byVersion)-1].info, true
 	}
 	return AppInfo{}, false
 }
@@ -253,5 +250,13 @@ func (db *DB) DLCVersions(appID string) []int {
 	if !ok {
 		return nil
 	}
-	return slices.Clone(db.appVers[id])
+	byVersion := db.apps[id]
+	if len(byVersion) == 0 {
+		return nil
+	}
+	out := make([]int, len(byVersion))
+	for i, v := range byVersion {
+		out[i] = v.version
+	}
+	return out
 }

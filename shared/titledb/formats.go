@@ -1,8 +1,10 @@
 package titledb
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
+	"slices"
 	"strconv"
 )
 
@@ -96,11 +98,33 @@ type cnmtRecord struct {
 	OtherApplicationID text   `json:"otherApplicationId"`
 }
 
-// parseCnmts reads cnmts.json into app id → version → AppInfo. Entries with
-// an invalid id or version, or a meta type that is not an application,
-// patch or add-on, are skipped.
-func parseCnmts(r io.Reader, name string, limit int64) (map[string]map[int]AppInfo, error) {
-	apps := make(map[string]map[int]AppInfo)
+// appVersion is one version of an app as cnmts.json lists it.
+type appVersion struct {
+	version int
+	info    AppInfo
+}
+
+// appVersions are an app's versions, ascending. A slice, not a map per
+// app: a titledb lists most apps at one version, and 100,000 maps of one
+// entry held ~45 MB where these hold ~10 (the worker keeps the titledb
+// loaded while it scans).
+type appVersions []appVersion
+
+// at returns the entry for exactly version.
+func (vs appVersions) at(version int) (AppInfo, bool) {
+	i, ok := slices.BinarySearchFunc(vs, version, func(v appVersion, want int) int { return cmp.Compare(v.version, want) })
+	if !ok {
+		return AppInfo{}, false
+	}
+	return vs[i].info, true
+}
+
+// parseCnmts reads cnmts.json into app id → its versions (ascending).
+// Entries with an invalid id or version, or a meta type that is not an
+// application, patch or add-on, are skipped; when an app or a version is
+// listed twice the last one wins.
+func parseCnmts(r io.Reader, name string, limit int64) (map[string]appVersions, error) {
+	apps := make(map[string]appVersions)
 	err := decodeObject(newLimitedReader(r, limit), func(key string, dec *json.Decoder) error {
 		var byVersion map[string]cnmtRecord
 		if skip, err := decodeValue(dec, &byVersion); skip || err != nil {
@@ -110,6 +134,7 @@ func parseCnmts(r io.Reader, name string, limit int64) (map[string]map[int]AppIn
 		if !ok {
 			return nil
 		}
+		var list appVersions
 		for vkey, rec := range byVersion {
 			version, ok := parseVersionKey(vkey)
 			if !ok {
@@ -119,11 +144,16 @@ func parseCnmts(r io.Reader, name string, limit int64) (map[string]map[int]AppIn
 			if !ok {
 				continue
 			}
-			if apps[appID] == nil {
-				apps[appID] = make(map[int]AppInfo)
-			}
-			apps[appID][version] = info
+			list = append(list, appVersion{version: version, info: info})
 		}
+		if len(list) == 0 {
+			return nil
+		}
+		// Later entries first, so the stable sort and Compact keep them.
+		list = append(list, apps[appID]...)
+		slices.SortStableFunc(list, func(a, b appVersion) int { return cmp.Compare(a.version, b.version) })
+		list = slices.CompactFunc(list, func(a, b appVersion) bool { return a.version == b.version })
+		apps[appID] = slices.Clip(list)
 		return nil
 	})
 	if err != nil {

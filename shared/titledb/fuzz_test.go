@@ -71,7 +71,14 @@ func FuzzParseCnmts(f *testing.F) {
 			if norm, ok := NormalizeID(id); !ok || norm != id {
 				t.Fatalf("app id %q is not normalised", id)
 			}
-			for version, info := range byVersion {
+			if len(byVersion) == 0 {
+				t.Fatalf("app %s kept without versions", id)
+			}
+			for i, v := range byVersion {
+				version, info := v.version, v.info
+				if i > 0 && byVersion[i-1].version >= version {
+					t.Fatalf("versions of %s not ascending and unique: %v", id, byVersion)
+				}
 				if version < 0 {
 					t.Fatalf("negative version %d for %s", version, id)
 				}

@@ -56,7 +56,11 @@ func TestParseCnmtsResolvesBaseTitles(t *testing.T) {
 		{"0100AAAA00011002", 0, AppInfo{KindDLC, "0100AAAA00010000"}},
 	}
 	for _, tt := range tests {
-		equal(t, tt.app, tt.want, apps[tt.app][tt.version])
+		got, ok := apps[tt.app].at(tt.version)
+		if !ok {
+			t.Errorf("%s v%d missing", tt.app, tt.version)
+		}
+		equal(t, tt.app, tt.want, got)
 	}
 	if _, ok := apps["0100AAAA00030000"]; ok {
 		t.Error("a system title (type 1) was kept")
@@ -155,5 +159,32 @@ func TestReleaseDate(t *testing.T) {
 	}
 	for in, want := range tests {
 		equal(t, string(in), want, releaseDate(in))
+	}
+}
+
+// An app listed twice keeps the versions of both entries, the later entry
+// winning a version both list, in ascending order.
+func TestParseCnmtsMergesRepeatedApps(t *testing.T) {
+	t.Parallel()
+	const input = `{
+		"0100AAAA00011001": {"131072": {"titleType": 130, "otherApplicationId": "0100AAAA00010000"},
+		                     "0": {"titleType": 130, "otherApplicationId": "0100AAAA00010000"}},
+		"0100aaaa00011001": {"65536": {"titleType": 130, "otherApplicationId": "0100AAAA00010000"},
+		                     "0": {"titleType": 130, "otherApplicationId": "0100BBBB00010000"}}
+	}`
+	apps, err := parseCnmts(strings.NewReader(input), "cnmts.json", DefaultMaxFileSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := apps["0100AAAA00011001"]
+	var versions []int
+	for _, v := range got {
+		versions = append(versions, v.version)
+	}
+	equalSlices(t, "versions", []int{0, 65536, 131072}, versions)
+	first, _ := got.at(0)
+	equal(t, "later entry wins", AppInfo{KindDLC, "0100BBBB00010000"}, first)
+	if _, ok := got.at(1); ok {
+		t.Error("version 1 found")
 	}
 }

@@ -14,7 +14,8 @@ func TestSampleIsSelfConsistent(t *testing.T) {
 	}
 	var bases int
 	for appID, byVersion := range db.apps {
-		for version, info := range byVersion {
+		for _, v := range byVersion {
+			version, info := v.version, v.info
 			if info.Type == KindBase {
 				bases++
 				if _, ok := db.Title(appID); !ok {
@@ -48,7 +49,7 @@ func TestSampleIsSelfConsistent(t *testing.T) {
 			t.Errorf("title %s has no name", title.ID)
 		}
 		for _, v := range db.Versions(title.ID) {
-			if _, ok := db.apps[title.ID[:13]+"800"][v.Version]; !ok {
+			if _, ok := db.apps[title.ID[:13]+"800"].at(v.Version); !ok {
 				t.Errorf("versions.json lists %s v%d but cnmts.json does not", title.ID, v.Version)
 			}
 		}

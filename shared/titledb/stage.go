@@ -77,7 +77,7 @@ func validate(name string, r io.Reader, limit int64) error {
 	var err error
 	switch name {
 	case cnmtsFile:
-		var apps map[string]map[int]AppInfo
+		var apps map[string]appVersions
 		apps, err = parseCnmts(r, name, limit)
 		n = len(apps)
 	case versionsFile:
