@@ -60,10 +60,14 @@ func AppsOfTitle(db *gorm.DB, titleID string) ([]App, error) {
 	return apps, nil
 }
 
-// AllApps lists every app by title, app id and version.
-func AllApps(db *gorm.DB) ([]App, error) {
+// AppsOfTitles lists the apps of the given titles by title, app id and
+// version.
+func AppsOfTitles(db *gorm.DB, titleIDs []string) ([]App, error) {
 	var apps []App
-	if err := db.Order("title_id, app_id, version").Find(&apps).Error; err != nil {
+	if len(titleIDs) == 0 {
+		return nil, nil
+	}
+	if err := db.Where("title_id IN ?", titleIDs).Order("title_id, app_id, version").Find(&apps).Error; err != nil {
 		return nil, fmt.Errorf("listing apps: %w", err)
 	}
 	return apps, nil
@@ -102,18 +106,21 @@ func AppsByFile(db *gorm.DB, libraryID int64) (map[int64][]App, error) {
 	return out, nil
 }
 
-// PathsByApp maps each app row id to the paths of the files holding it, by
-// path.
-func PathsByApp(db *gorm.DB) (map[int64][]string, error) {
+// PathsOfTitles maps the row id of each app of the given titles to the
+// paths of the files holding it, by path.
+func PathsOfTitles(db *gorm.DB, titleIDs []string) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	if len(titleIDs) == 0 {
+		return out, nil
+	}
 	var links []struct {
 		AppID int64
 		Path  string
 	}
 	if err := db.Raw(`SELECT fa.app_id, f.path FROM file_apps fa JOIN files f ON f.id = fa.file_id
-		ORDER BY f.path`).Scan(&links).Error; err != nil {
+		JOIN apps a ON a.id = fa.app_id WHERE a.title_id IN ? ORDER BY f.path`, titleIDs).Scan(&links).Error; err != nil {
 		return nil, fmt.Errorf("reading the files of apps: %w", err)
 	}
-	out := map[int64][]string{}
 	for _, l := range links {
 		out[l.AppID] = append(out[l.AppID], l.Path)
 	}

@@ -600,9 +600,14 @@ func TestNotedFilesAreListedByTitle(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.identify(t, b.addFile(t, "Game [0100ABCD12340800][v131072].nsp"), updateApp)
-	notes, err := NotedFilesByTitle(b.db)
+	notes, err := NotedFilesOfTitles(b.db, []string{baseID, "0100FFFF00000000"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertEqual(t, "noted files", notes, []NotedFile{{TitleID: baseID, Path: f.Path, Note: note}})
+	notes, err = NotedFilesOfTitles(b.db, []string{"0100FFFF00000000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEqual(t, "noted files of another title", len(notes), 0)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unique"
 
 	"gorm.io/gorm"
 
@@ -116,15 +117,24 @@ type NotedFile struct {
 	Note    string
 }
 
-// NotedFilesByTitle lists the identified files that carry a note (see
-// File.IdentificationNote), by title then path.
-func NotedFilesByTitle(db *gorm.DB) ([]NotedFile, error) {
+// NotedFilesOfTitles lists the identified files of the given titles that
+// carry a note (see File.IdentificationNote), by title then path. Equal
+// notes share one string: a large library of placeholder files carries the
+// same note on every file.
+func NotedFilesOfTitles(db *gorm.DB, titleIDs []string) ([]NotedFile, error) {
 	var out []NotedFile
+	if len(titleIDs) == 0 {
+		return nil, nil
+	}
 	err := db.Raw(`SELECT DISTINCT a.title_id, f.path, f.identification_note AS note
 		FROM files f JOIN file_apps fa ON fa.file_id = f.id JOIN apps a ON a.id = fa.app_id
-		WHERE f.identified = TRUE AND f.identification_note <> '' ORDER BY a.title_id, f.path`).Scan(&out).Error
+		WHERE f.identified = TRUE AND f.identification_note <> '' AND a.title_id IN ?
+		ORDER BY a.title_id, f.path`, titleIDs).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("listing noted files: %w", err)
+	}
+	for i := range out {
+		out[i].Note = unique.Make(out[i].Note).Value()
 	}
 	return out, nil
 }

@@ -127,10 +127,25 @@ func TitleIDs(db *gorm.DB) ([]string, error) {
 	return ids, nil
 }
 
-// Titles lists every title by name, then id.
-func Titles(db *gorm.DB) ([]Title, error) {
+// TitleIDsByName lists the ids of every title in the order the library
+// index shows them: by name, then id. With TitlesByID it reads a large
+// catalog a page at a time.
+func TitleIDsByName(db *gorm.DB) ([]string, error) {
+	var ids []string
+	if err := db.Model(&Title{}).Order("name, title_id").Pluck("title_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("listing titles: %w", err)
+	}
+	return ids, nil
+}
+
+// TitlesByID reads the titles with the given ids, in no particular order;
+// ids no title has are left out.
+func TitlesByID(db *gorm.DB, titleIDs []string) ([]Title, error) {
 	var titles []Title
-	if err := db.Order("name, title_id").Find(&titles).Error; err != nil {
+	if len(titleIDs) == 0 {
+		return nil, nil
+	}
+	if err := db.Where("title_id IN ?", titleIDs).Find(&titles).Error; err != nil {
 		return nil, fmt.Errorf("reading titles: %w", err)
 	}
 	return titles, nil

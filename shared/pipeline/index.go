@@ -12,7 +12,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/document"
@@ -82,84 +85,166 @@ type IndexDLC struct {
 // IndexUnidentified is a game file that could not be identified, and why.
 type IndexUnidentified = catalog.Unidentified
 
-// generateLibrary writes the library index (temp file, fsync, rename).
+// indexPage is how many titles generate_library reads from the catalog and
+// encodes at a time: a large library's index is never held whole.
+var indexPage = 500 // a variable for the tests
+
+// generateLibrary writes the library index (temp file, fsync, rename). The
+// index is built and encoded a page of titles at a time straight into the
+// temporary file, its hash computed on the way; a generation that finds the
+// hash already there removes the temporary file and leaves the index alone.
 func (t *tasks) generateLibrary(ctx context.Context, job *queue.Job, _ GenerateLibraryArgs) error {
-	idx, err := t.buildIndex(ctx, job)
+	path := LibraryIndexPath(t.DataDir)
+	tmp, hash, titles, err := t.streamIndex(ctx, job, path)
 	if err != nil {
 		return err
 	}
-	path := LibraryIndexPath(t.DataDir)
+	defer os.Remove(tmp) // no-op after the rename
 	if t.Documents != nil {
-		return t.publishIndex(ctx, job, idx, path)
+		return t.publishIndex(ctx, job, tmp, hash, titles, path)
 	}
-	if old, err := readIndexHash(path); err == nil && old == idx.Hash {
-		job.Log.Info("library index unchanged", "hash", idx.Hash)
-		return job.SetResult(GenerateLibraryResult{Hash: idx.Hash})
+	if old, err := readIndexHash(path); err == nil && old == hash {
+		job.Log.Info("library index unchanged", "hash", hash)
+		return job.SetResult(GenerateLibraryResult{Hash: hash})
 	}
-	if err := writeFileAtomic(path, func(w io.Writer) error { return encodeIndex(w, idx) }); err != nil {
+	if err := renameSynced(tmp, path); err != nil {
 		return err
 	}
-	job.Log.Info("library index written", "path", path, "titles", len(idx.Titles), "hash", idx.Hash)
-	return job.SetResult(GenerateLibraryResult{Hash: idx.Hash, Written: true, Titles: len(idx.Titles)})
+	job.Log.Info("library index written", "path", path, "titles", titles, "hash", hash)
+	return job.SetResult(GenerateLibraryResult{Hash: hash, Written: true, Titles: titles})
 }
 
-// publishIndex stores the index as the LibraryIndex document, which the api serves on
-// PostgreSQL, and keeps a copy in the local data folder.
-func (t *tasks) publishIndex(ctx context.Context, job *queue.Job, idx LibraryIndex, path string) error {
-	if stored, _, err := t.Documents.Get(ctx, document.LibraryIndex); err == nil && indexHash(stored) == idx.Hash {
-		job.Log.Info("library index unchanged", "hash", idx.Hash)
-		return job.SetResult(GenerateLibraryResult{Hash: idx.Hash})
+// publishIndex stores the index streamed into tmp as the LibraryIndex
+// document, which the api serves on PostgreSQL, and keeps it as the copy in
+// the local data folder.
+func (t *tasks) publishIndex(ctx context.Context, job *queue.Job, tmp, hash string, titles int, path string) error {
+	if stored, _, err := t.Documents.Get(ctx, document.LibraryIndex); err == nil && indexHash(stored) == hash {
+		job.Log.Info("library index unchanged", "hash", hash)
+		return job.SetResult(GenerateLibraryResult{Hash: hash})
 	} else if err != nil && !errors.Is(err, document.ErrNotFound) {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := encodeIndex(&buf, idx); err != nil {
-		return err
+	data, err := os.ReadFile(tmp)
+	if err != nil {
+		return fmt.Errorf("reading the library index back: %w", err)
 	}
-	data := buf.Bytes()
 	meta, err := t.Documents.Put(ctx, document.LibraryIndex, data, document.Any)
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	data = nil
+	if err := renameSynced(tmp, path); err != nil {
 		job.Log.Warn("library index not copied to the local data folder", "path", path, "err", err)
 	}
-	job.Log.Info("library index stored in the database", "revision", meta.Revision, "titles", len(idx.Titles), "hash", idx.Hash)
-	return job.SetResult(GenerateLibraryResult{Hash: idx.Hash, Written: true, Titles: len(idx.Titles)})
+	job.Log.Info("library index stored in the database", "revision", meta.Revision, "titles", titles, "hash", hash)
+	return job.SetResult(GenerateLibraryResult{Hash: hash, Written: true, Titles: titles})
 }
 
-func (t *tasks) buildIndex(ctx context.Context, job *queue.Job) (LibraryIndex, error) {
+// streamIndex encodes the index into a new temporary file beside path
+// (synced, not yet renamed): the bytes encodeIndex writes, the hash placed
+// at the file's start once the content is through. With a document store
+// and no usable data folder the file goes to the system's temporary folder.
+func (t *tasks) streamIndex(ctx context.Context, job *queue.Job, path string) (tmp, hash string, titles int, err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		if t.Documents == nil {
+			return "", "", 0, fmt.Errorf("writing %s: %w", path, err)
+		}
+		dir = ""
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil && t.Documents != nil && dir != "" {
+		f, err = os.CreateTemp("", "."+filepath.Base(path)+".tmp-*")
+	}
+	if err != nil {
+		return "", "", 0, fmt.Errorf("writing %s: %w", path, err)
+	}
+	fail := func(err error) (string, string, int, error) {
+		f.Close()
+		os.Remove(f.Name())
+		return "", "", 0, fmt.Errorf("writing %s: %w", path, err)
+	}
+	at, err := json.Marshal(time.Now().UTC())
+	if err != nil {
+		return fail(err)
+	}
+	// A hash is 64 hex digits: the header keeps its length when the real
+	// one replaces the zeros.
+	const hashAt = len(`{"hash":"`)
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if _, err := bw.WriteString(`{"hash":"` + strings.Repeat("0", sha256.Size*2) + `","generated_at":` + string(at) + `,`); err != nil {
+		return fail(err)
+	}
+	h := sha256.New()
+	h.Write([]byte("{"))
+	titles, err = t.encodeIndexPages(ctx, job, io.MultiWriter(bw, h))
+	if err != nil {
+		return fail(err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fail(err)
+	}
+	hash = hex.EncodeToString(h.Sum(nil))
+	if _, err := f.WriteAt([]byte(hash), int64(hashAt)); err != nil {
+		return fail(err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", "", 0, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Name(), hash, titles, nil
+}
+
+// renameSynced renames tmp to path and syncs path's folder.
+func renameSynced(tmp, path string) error {
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// indexLookups are what the index takes from the title database.
+type indexLookups struct {
+	dlcName     func(string) string
+	releaseDate func(string) string
+	updateDates func(string) map[int]string
+}
+
+// encodeIndexPages writes the index's titles and unidentified files the
+// way encodeIndexContent does after its open, reading the catalog a page of
+// titles at a time, and returns how many titles it wrote.
+func (t *tasks) encodeIndexPages(ctx context.Context, job *queue.Job, w io.Writer) (int, error) {
 	db := t.db(ctx)
-	titles, err := catalog.Titles(db)
+	ids, err := catalog.TitleIDsByName(db)
 	if err != nil {
-		return LibraryIndex{}, err
-	}
-	apps, err := catalog.AllApps(db)
-	if err != nil {
-		return LibraryIndex{}, err
-	}
-	files, err := catalog.PathsByApp(db)
-	if err != nil {
-		return LibraryIndex{}, err
+		return 0, err
 	}
 	unidentified, err := catalog.UnidentifiedByPath(db)
 	if err != nil {
-		return LibraryIndex{}, err
-	}
-	notes, err := catalog.NotedFilesByTitle(db)
-	if err != nil {
-		return LibraryIndex{}, err
+		return 0, err
 	}
 	// DLC names and release dates come from the title database; the index
 	// is still worth writing without them.
-	dlcName := func(string) string { return "" }
-	releaseDate := func(string) string { return "" }
-	updateDates := func(string) map[int]string { return nil }
+	lk := indexLookups{
+		dlcName:     func(string) string { return "" },
+		releaseDate: func(string) string { return "" },
+		updateDates: func(string) map[int]string { return nil },
+	}
 	if tdb, release, err := t.titles(ctx, job); err == nil {
 		defer release()
-		dlcName = func(id string) string { info, _ := tdb.Title(id); return info.Name }
-		releaseDate = func(id string) string { info, _ := tdb.Title(id); return info.ReleaseDate }
-		updateDates = func(id string) map[int]string {
+		lk.dlcName = func(id string) string { info, _ := tdb.Title(id); return info.Name }
+		lk.releaseDate = func(id string) string { info, _ := tdb.Title(id); return info.ReleaseDate }
+		lk.updateDates = func(id string) map[int]string {
 			dates := map[int]string{}
 			for _, v := range tdb.Versions(id) {
 				dates[v.Version] = v.ReleaseDate
@@ -169,14 +254,64 @@ func (t *tasks) buildIndex(ctx context.Context, job *queue.Job) (LibraryIndex, e
 	} else {
 		job.Log.Warn("no title database; DLC names and release dates left out", "err", err)
 	}
+	if unidentified == nil {
+		unidentified = []IndexUnidentified{}
+	}
+	var n int
+	pages := func(yield func(*IndexTitle) error) error {
+		for start := 0; start < len(ids); start += indexPage {
+			page, err := indexTitles(db, ids[start:min(start+indexPage, len(ids))], lk)
+			if err != nil {
+				return err
+			}
+			for i := range page {
+				if err := yield(&page[i]); err != nil {
+					return err
+				}
+			}
+			n += len(page)
+		}
+		return nil
+	}
+	return n, encodeIndexParts(w, "", pages, unidentified)
+}
 
-	byTitle := map[string]*IndexTitle{}
-	idx := LibraryIndex{Titles: make([]IndexTitle, len(titles)), Unidentified: unidentified}
-	for i, tt := range titles {
-		idx.Titles[i] = IndexTitle{TitleID: tt.TitleID, Name: tt.Name, IconURL: tt.IconURL, BannerURL: tt.BannerURL,
-			ReleaseDate: releaseDate(tt.TitleID), HasBase: tt.HasBase, UpToDate: tt.UpToDate, Complete: tt.Complete,
-			Base: []IndexVersion{}, Updates: []IndexVersion{}, DLC: []IndexDLC{}, Notes: []IndexNote{}}
-		byTitle[tt.TitleID] = &idx.Titles[i]
+// indexTitles builds the index's entries of the titles with the given ids,
+// in that order (ids no title has any more are left out).
+func indexTitles(db *gorm.DB, ids []string, lk indexLookups) ([]IndexTitle, error) {
+	rows, err := catalog.TitlesByID(db, ids)
+	if err != nil {
+		return nil, err
+	}
+	apps, err := catalog.AppsOfTitles(db, ids)
+	if err != nil {
+		return nil, err
+	}
+	files, err := catalog.PathsOfTitles(db, ids)
+	if err != nil {
+		return nil, err
+	}
+	notes, err := catalog.NotedFilesOfTitles(db, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]catalog.Title, len(rows))
+	for _, tt := range rows {
+		byID[tt.TitleID] = tt
+	}
+	out := make([]IndexTitle, 0, len(rows))
+	for _, id := range ids {
+		tt, ok := byID[id]
+		if !ok {
+			continue
+		}
+		out = append(out, IndexTitle{TitleID: tt.TitleID, Name: tt.Name, IconURL: tt.IconURL, BannerURL: tt.BannerURL,
+			ReleaseDate: lk.releaseDate(tt.TitleID), HasBase: tt.HasBase, UpToDate: tt.UpToDate, Complete: tt.Complete,
+			Base: []IndexVersion{}, Updates: []IndexVersion{}, DLC: []IndexDLC{}, Notes: []IndexNote{}})
+	}
+	byTitle := make(map[string]*IndexTitle, len(out))
+	for i := range out {
+		byTitle[out[i].TitleID] = &out[i]
 	}
 	for _, n := range notes {
 		if it := byTitle[n.TitleID]; it != nil {
@@ -198,64 +333,81 @@ func (t *tasks) buildIndex(ctx context.Context, job *queue.Job) (LibraryIndex, e
 			it.Base = append(it.Base, v)
 		case identify.TypeUpdate:
 			if dates[a.TitleID] == nil {
-				dates[a.TitleID] = updateDates(a.TitleID)
+				dates[a.TitleID] = lk.updateDates(a.TitleID)
 			}
 			v.ReleaseDate = dates[a.TitleID][a.Version]
 			it.Updates = append(it.Updates, v)
 		case identify.TypeDLC:
 			if n := len(it.DLC); n == 0 || it.DLC[n-1].AppID != a.AppID {
-				it.DLC = append(it.DLC, IndexDLC{AppID: a.AppID, Name: dlcName(a.AppID)})
+				it.DLC = append(it.DLC, IndexDLC{AppID: a.AppID, Name: lk.dlcName(a.AppID)})
 			}
 			d := &it.DLC[len(it.DLC)-1]
 			d.Versions = append(d.Versions, v)
 		}
 	}
-	if idx.Unidentified == nil {
-		idx.Unidentified = []IndexUnidentified{}
-	}
-	h := sha256.New()
-	if err := encodeIndexContent(h, idx, "{"); err != nil {
-		return LibraryIndex{}, err
-	}
-	idx.Hash = hex.EncodeToString(h.Sum(nil))
-	idx.GeneratedAt = time.Now().UTC()
-	return idx, nil
-}
-
-// encodeIndex writes the JSON encoding of idx to w, the same bytes as
-// json.Marshal(idx), one title at a time: the index of a large library is
-// tens of megabytes, and a worker holding it twice (a growing buffer and its
-// copy) doubled its peak memory.
-func encodeIndex(w io.Writer, idx LibraryIndex) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	at, err := json.Marshal(idx.GeneratedAt)
-	if err != nil {
-		return err
-	}
-	head, err := json.Marshal(idx.Hash)
-	if err != nil {
-		return err
-	}
-	if err := encodeIndexContent(bw, idx, `{"hash":`+string(head)+`,"generated_at":`+string(at)+`,`); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return out, nil
 }
 
 // encodeIndexContent writes open, then the titles and unidentified files of
 // idx as json.Marshal encodes those two fields of a struct, then the closing
 // brace: with open "{" these are the bytes Hash is the SHA-256 of.
 func encodeIndexContent(w io.Writer, idx LibraryIndex, open string) error {
+	if idx.Titles == nil {
+		if _, err := io.WriteString(w, open+`"titles":null`); err != nil {
+			return err
+		}
+		return encodeIndexTail(w, idx.Unidentified)
+	}
+	return encodeIndexParts(w, open, func(yield func(*IndexTitle) error) error {
+		for i := range idx.Titles {
+			if err := yield(&idx.Titles[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, idx.Unidentified)
+}
+
+// encodeIndexParts is encodeIndexContent with the titles coming from
+// titles, which calls yield with each in turn: the pages of a catalog too
+// large to hold its index whole.
+func encodeIndexParts(w io.Writer, open string, titles func(yield func(*IndexTitle) error) error, unidentified []IndexUnidentified) error {
 	if _, err := io.WriteString(w, open+`"titles":`); err != nil {
 		return err
 	}
-	if err := encodeArray(w, idx.Titles); err != nil {
+	sep := "["
+	err := titles(func(it *IndexTitle) error {
+		data, err := json.Marshal(it)
+		if err != nil {
+			return fmt.Errorf("encoding the library index: %w", err)
+		}
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		sep = ","
+		_, err = w.Write(data)
+		return err
+	})
+	if err != nil {
 		return err
 	}
+	if sep == "[" {
+		sep = "[]"
+	} else {
+		sep = "]"
+	}
+	if _, err := io.WriteString(w, sep); err != nil {
+		return err
+	}
+	return encodeIndexTail(w, unidentified)
+}
+
+// encodeIndexTail writes the unidentified files and the closing brace.
+func encodeIndexTail(w io.Writer, unidentified []IndexUnidentified) error {
 	if _, err := io.WriteString(w, `,"unidentified":`); err != nil {
 		return err
 	}
-	if err := encodeArray(w, idx.Unidentified); err != nil {
+	if err := encodeArray(w, unidentified); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "}")
@@ -321,41 +473,4 @@ func hashAtStart(r io.Reader) (string, error) {
 		return "", fmt.Errorf("reading a library index's hash: %w", err)
 	}
 	return hash, nil
-}
-
-// writeFileAtomic replaces path with what write writes so that a reader sees the old
-// file or the new one, never part of one, even across a crash.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }
