@@ -30,9 +30,9 @@ func shopClientOf(c *fiber.Ctx) shop.Client {
 // detectClient reads the headers shop.Detect looks at.
 func detectClient(c *fiber.Ctx) shop.Client {
 	h := http.Header{}
-	c.Request().Header.VisitAll(func(k, v []byte) {
+	for k, v := range c.Request().Header.All() {
 		h.Add(string(k), string(v))
-	})
+	}
 	return shop.Detect(h)
 }
 

@@ -142,16 +142,9 @@ func (m *Manager) Update(patchJSON []byte) (Settings, error) {
 	if !fileValid {
 		base = *m.current.Load()
 	}
-	next, err := Merge(base, patchJSON)
+	next, err := m.merged(base, patchJSON)
 	if err != nil {
 		return Settings{}, err
-	}
-	var problems []FieldError
-	for _, check := range m.checks {
-		problems = append(problems, check(base, next)...)
-	}
-	if len(problems) > 0 {
-		return Settings{}, ValidationError{Errors: problems}
 	}
 	if !fileValid || !next.Equal(base) {
 		if err := Save(m.path, next); err != nil {
@@ -255,4 +248,21 @@ func changedFields(prev, next Settings) []string {
 	}
 	walk(reflect.ValueOf(prev.Clone()), reflect.ValueOf(next.Clone()), settingsType, "")
 	return out
+}
+
+// merged merges patchJSON over base and runs the checks on the change: the one way an update is
+// made, whether the settings live in the file or in the database.
+func (m *Manager) merged(base Settings, patchJSON []byte) (Settings, error) {
+	next, err := Merge(base, patchJSON)
+	if err != nil {
+		return Settings{}, err
+	}
+	var problems []FieldError
+	for _, check := range m.checks {
+		problems = append(problems, check(base, next)...)
+	}
+	if len(problems) > 0 {
+		return Settings{}, ValidationError{Errors: problems}
+	}
+	return next, nil
 }

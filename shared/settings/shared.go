@@ -280,16 +280,8 @@ func (m *Manager) updateShared(patchJSON []byte) (Settings, error) {
 		if rev == 0 || err != nil {
 			base = *m.current.Load()
 		}
-		next, err = Merge(base, patchJSON)
-		if err != nil {
+		if next, err = m.merged(base, patchJSON); err != nil {
 			return Settings{}, err
-		}
-		var problems []FieldError
-		for _, check := range m.checks {
-			problems = append(problems, check(base, next)...)
-		}
-		if len(problems) > 0 {
-			return Settings{}, ValidationError{Errors: problems}
 		}
 		out, err := Marshal(next)
 		if err != nil {
