@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/shelfhq/shelf/shared/store"
 )
 
 // Params describe a task to enqueue.
@@ -81,7 +83,7 @@ func (q *Queue) EnqueueMany(ctx context.Context, ps []Params) (int, error) {
 		rows = append(rows, r)
 	}
 	created := 0
-	err := q.write(ctx, func(tx *gorm.DB) error {
+	err := q.writeInserts(ctx, func(tx *gorm.DB) error {
 		n, err := q.insertBatch(ctx, tx, rows)
 		created = n
 		return err
@@ -187,7 +189,16 @@ func (q *Queue) insertOrFind(ctx context.Context, tx *gorm.DB, row newTask) (Enq
 // placeholders.)
 const batchRows = 64
 
+// insertBatch inserts rows, skipping those whose dedup or unique key is
+// taken, and returns how many it created. Run it in writeInserts: on SQLite,
+// OR IGNORE settles the keys as ON CONFLICT DO NOTHING does and also spares
+// the statement journal that the NOT NULL columns' default ABORT needs (no
+// row binds a NULL to them), as writeInserts spares the foreign key's.
 func (q *Queue) insertBatch(ctx context.Context, tx *gorm.DB, rows []newTask) (int, error) {
+	insert, conflict := `INSERT INTO tasks (`, ` ON CONFLICT DO NOTHING`
+	if q.dialect == store.SQLite {
+		insert, conflict = `INSERT OR IGNORE INTO tasks (`, ``
+	}
 	created := 0
 	args := make([]any, 0, batchRows*9)
 	var sb strings.Builder
@@ -195,7 +206,7 @@ func (q *Queue) insertBatch(ctx context.Context, tx *gorm.DB, rows []newTask) (i
 		chunk := rows[start:min(start+batchRows, len(rows))]
 		sb.Reset()
 		args = args[:0]
-		sb.WriteString(`INSERT INTO tasks (` + insertColumns + `) VALUES `)
+		sb.WriteString(insert + insertColumns + `) VALUES `)
 		for i, r := range chunk {
 			if i > 0 {
 				sb.WriteByte(',')
@@ -203,7 +214,7 @@ func (q *Queue) insertBatch(ctx context.Context, tx *gorm.DB, rows []newTask) (i
 			sb.WriteString(insertPlaceholders)
 			args = append(args, r.values()...)
 		}
-		sb.WriteString(` ON CONFLICT DO NOTHING`)
+		sb.WriteString(conflict)
 		res, err := q.exec(ctx, tx, sb.String(), args...)
 		if err != nil {
 			return created, fmt.Errorf("inserting %d tasks: %w", len(chunk), err)

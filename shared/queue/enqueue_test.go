@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -104,6 +105,35 @@ func TestEnqueueManyInsertsInBatches(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1234, n)
 	require.Equal(t, 1234, b.countNamed(t, "echo"))
+}
+
+// Batch inserts run with SQLite's foreign-key checks off (see writeInserts);
+// whatever happens to the batch, the write connection checks them again.
+func TestBatchInsertsLeaveForeignKeysChecked(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	checked := func() bool {
+		on, err := queue.ForeignKeysChecked(b.ctx, b.q)
+		require.NoError(t, err)
+		return on
+	}
+	require.True(t, checked())
+	_, err := b.q.EnqueueMany(b.ctx, []queue.Params{{Name: "parent"}, {Name: "echo"}, {Name: "echo"}})
+	require.NoError(t, err)
+	require.True(t, checked())
+	require.Equal(t, 1, b.countNamed(t, "echo"))
+
+	// A Spawn that commits, then one refused inside its transaction.
+	parent := b.claimOne(t, "w")
+	job := b.q.NewJob(parent, "w", slog.Default())
+	require.NoError(t, job.Spawn(b.ctx, queue.Params{Name: "child"}))
+	require.True(t, checked())
+	b.now = b.now.Add(b.q.LeaseTimeout() * 2)
+	_, err = b.q.RescueExpired(b.ctx)
+	require.NoError(t, err)
+	require.ErrorIs(t, job.Spawn(b.ctx, queue.Params{Name: "child"}), queue.ErrLeaseLost)
+	require.True(t, checked())
+	require.Equal(t, 1, b.countNamed(t, "child"))
 }
 
 func TestEnqueueTxCommitsWithTheCallersTransaction(t *testing.T) {

@@ -100,7 +100,9 @@ func (j *Job) Spawn(ctx context.Context, children ...Params) error {
 		rows = append(rows, r)
 	}
 	def, _ := j.q.registry.Lookup(j.Task.Name)
-	return j.q.write(ctx, func(tx *gorm.DB) error {
+	// The UPDATE finds the parent in this transaction before the children
+	// that reference it are inserted, so writeInserts may skip the check.
+	return j.q.writeInserts(ctx, func(tx *gorm.DB) error {
 		res, err := j.q.exec(ctx, tx, `UPDATE tasks SET children_total = children_total + ?, continuation = ?
 			WHERE id = ? AND status = 'running' AND worker = ? AND attempts = ?`,
 			len(rows), nullString(def.Continuation), id, j.worker, j.Task.Attempts)

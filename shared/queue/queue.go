@@ -100,6 +100,20 @@ func (q *Queue) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return q.retryBusy(ctx, func() error { return q.db.WithContext(ctx).Transaction(fn) })
 }
 
+// writeInserts is write for a transaction whose inserted tasks reference no
+// task that may be missing: tasks without a parent, or children of the task
+// the same transaction has just updated. On SQLite it runs with the
+// connection's foreign-key checks off. A checked reference lets a multi-row
+// INSERT abort halfway, so SQLite keeps a statement journal of every page
+// each statement changes; a batch of 100,000 under random dedup keys wrote
+// 372,000 journal pages for it, against 50,000 writes without.
+func (q *Queue) writeInserts(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if q.w != nil {
+		return q.retryBusy(ctx, func() error { return q.w.txUnreferenced(ctx, fn) })
+	}
+	return q.write(ctx, fn)
+}
+
 // writeAuto runs autocommit write statements (a single statement needs no
 // BEGIN/COMMIT) with the same connection, locks and busy retries as write.
 func (q *Queue) writeAuto(ctx context.Context, fn func(db *gorm.DB) error) error {

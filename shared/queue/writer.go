@@ -141,6 +141,29 @@ func (w *writer) tx(ctx context.Context, fn func(tx *gorm.DB) error) (err error)
 	return fn(s)
 }
 
+// txUnreferenced runs fn like tx with foreign-key checks off (the pragma is
+// a no-op inside a transaction, so it goes around BEGIN and COMMIT). A
+// connection whose checks can't be turned back on is dropped: a new one
+// opens with them on.
+func (w *writer) txUnreferenced(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if _, err := w.session(ctx); err != nil {
+		return err
+	}
+	if _, err := w.conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		w.reset()
+		return err
+	}
+	defer func() {
+		if w.conn == nil {
+			return
+		}
+		if _, err := w.conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); err != nil {
+			w.reset()
+		}
+	}()
+	return w.tx(ctx, fn)
+}
+
 func (w *writer) rollback() {
 	if _, err := w.conn.ExecContext(context.Background(), "ROLLBACK"); err != nil &&
 		!errors.Is(err, sql.ErrConnDone) {
