@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -105,6 +106,47 @@ func TestEnqueueManyInsertsInBatches(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1234, n)
 	require.Equal(t, 1234, b.countNamed(t, "echo"))
+}
+
+// A batch binds unique_key and parent_id only for the chunks that use them;
+// rows with and without either, in one chunk or apart, keep what they set.
+func TestEnqueueManyKeepsEachRowsKeysAndOptions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.enqueue(t, queue.Params{Name: "echo", UniqueKey: "taken"})
+	ps := []queue.Params{
+		{Name: "echo", Args: map[string]int{"i": 1}, Priority: 3, MaxAttempts: 7},
+		{Name: "echo", Args: map[string]int{"i": 2}, UniqueKey: "once"},
+		{Name: "echo", Args: map[string]int{"i": 3}, UniqueKey: "taken"}, // skipped
+		{Name: "echo", Args: map[string]int{"i": 4}, DedupKey: "mine"},
+		{Name: "echo", Args: map[string]int{"i": 5}, NoDedup: true},
+	}
+	n, err := b.q.EnqueueMany(b.ctx, ps)
+	require.NoError(t, err)
+	require.Equal(t, 4, n)
+	type row struct {
+		Args                string
+		Status              string
+		Priority            int
+		MaxAttempts         int
+		DedupKey, UniqueKey *string
+		ParentID            *int64
+	}
+	var rows []row
+	require.NoError(t, b.db.Raw(`SELECT args, status, priority, max_attempts, dedup_key, unique_key, parent_id
+		FROM tasks WHERE args <> '{}' ORDER BY id`).Scan(&rows).Error)
+	require.Len(t, rows, 4)
+	str := func(s string) *string { return &s }
+	def := func(i int) *string {
+		return str(queue.DefaultDedupKey("echo", []byte(fmt.Sprintf(`{"i":%d}`, i))))
+	}
+	require.Equal(t, []row{
+		{Args: `{"i":1}`, Status: "pending", Priority: 3, MaxAttempts: 7, DedupKey: def(1)},
+		{Args: `{"i":2}`, Status: "pending", MaxAttempts: rows[1].MaxAttempts, DedupKey: def(2), UniqueKey: str("once")},
+		{Args: `{"i":4}`, Status: "pending", MaxAttempts: rows[2].MaxAttempts, DedupKey: str("mine")},
+		{Args: `{"i":5}`, Status: "pending", MaxAttempts: rows[3].MaxAttempts},
+	}, rows)
+	require.Positive(t, rows[1].MaxAttempts)
 }
 
 // Batch inserts run with SQLite's foreign-key checks off (see writeInserts);
