@@ -188,3 +188,24 @@ func TestHundredThousandChildrenInOneSpawn(t *testing.T) {
 func itoa(v int64) string { return fmtInt(v) }
 
 func noopHandler(context.Context, *queue.Job) error { return nil }
+
+// A child whose unique key is taken is not created, so the parent does not
+// wait for it: it completes when the children that exist are done.
+func TestAChildSkippedForItsUniqueKeyIsNotWaitedFor(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.enqueue(t, queue.Params{Name: "child", UniqueKey: "once"})
+	b.enqueue(t, queue.Params{Name: "parent"})
+	first := b.claimOne(t, "w")
+	b.finish(t, ok(first))
+	parent := b.claimOne(t, "w")
+	require.Equal(t, "parent", parent.Name)
+	job := b.q.NewJob(parent, "w", slog.Default())
+	require.NoError(t, job.Spawn(b.ctx, queue.Params{Name: "child", UniqueKey: "once"},
+		queue.Params{Name: "child", Args: map[string]int{"i": 1}}))
+	b.finish(t, ok(parent))
+	require.Equal(t, queue.Children{Total: 1}, b.get(t, parent.ID).Children)
+	require.Equal(t, 1, b.runAll(t, "child", ok))
+	require.Equal(t, queue.StatusCompleted, b.get(t, parent.ID).Status)
+	require.Equal(t, 1, b.countNamed(t, "parent_done"))
+}

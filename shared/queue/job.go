@@ -100,19 +100,24 @@ func (j *Job) Spawn(ctx context.Context, children ...Params) error {
 		rows = append(rows, r)
 	}
 	def, _ := j.q.registry.Lookup(j.Task.Name)
-	// The UPDATE finds the parent in this transaction before the children
-	// that reference it are inserted, so writeInserts may skip the check.
+	// The parent counts the children that were created: one whose unique key
+	// is taken is skipped. If the UPDATE does not find the parent running
+	// under this lease, the transaction rolls the children back, so
+	// writeInserts may skip the foreign-key check.
 	return j.q.writeInserts(ctx, func(tx *gorm.DB) error {
+		created, err := j.q.insertBatch(ctx, tx, rows)
+		if err != nil {
+			return fmt.Errorf("spawning children of %s: %w", j.Task.Name, err)
+		}
 		res, err := j.q.exec(ctx, tx, `UPDATE tasks SET children_total = children_total + ?, continuation = ?
 			WHERE id = ? AND status = 'running' AND worker = ? AND attempts = ?`,
-			len(rows), nullString(def.Continuation), id, j.worker, j.Task.Attempts)
+			created, nullString(def.Continuation), id, j.worker, j.Task.Attempts)
 		if err != nil {
 			return fmt.Errorf("spawning children of %s: %w", j.Task.Name, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrLeaseLost
 		}
-		_, err = j.q.insertBatch(ctx, tx, rows)
-		return err
+		return nil
 	})
 }
