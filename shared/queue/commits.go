@@ -45,7 +45,7 @@ func (q *Queue) sqliteCommits(ctx context.Context, interval time.Duration) (<-ch
 	if err != nil {
 		return nil, fmt.Errorf("commit notifications: %w", err)
 	}
-	path, err := sqliteFile(ctx, conn)
+	path, err := store.SQLiteFile(ctx, conn)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("commit notifications: %w", err)
@@ -90,17 +90,6 @@ func (q *Queue) sqliteCommits(ctx context.Context, interval time.Duration) (<-ch
 		}
 	}()
 	return out, nil
-}
-
-// sqliteFile returns the path of the database file conn is on ("" for an
-// in-memory database).
-func sqliteFile(ctx context.Context, conn *sql.Conn) (string, error) {
-	var seq int
-	var name, file string
-	if err := conn.QueryRowContext(ctx, "PRAGMA database_list").Scan(&seq, &name, &file); err != nil {
-		return "", err
-	}
-	return file, nil
 }
 
 func dataVersion(ctx context.Context, conn *sql.Conn) int64 {

@@ -40,6 +40,7 @@ type Queue struct {
 
 	w           *writer // SQLite only
 	writeMu     sync.Mutex
+	gate        *store.Gate
 	busyRetries atomic.Uint64
 }
 
@@ -60,6 +61,7 @@ func New(db *gorm.DB, reg *Registry, opts Options) *Queue {
 	q := &Queue{db: db, dialect: store.DialectOf(db), registry: reg, opts: opts}
 	if q.dialect == store.SQLite {
 		q.w = &writer{db: db}
+		q.gate = store.WriteGate(db)
 	}
 	return q
 }
@@ -136,7 +138,7 @@ func (q *Queue) retryBusy(ctx context.Context, do func() error) error {
 	}
 	delay := 5 * time.Millisecond
 	for attempt := 0; ; attempt++ {
-		err := q.locked(do)
+		err := q.locked(ctx, do)
 		if err == nil || !store.IsBusy(err) || attempt >= 20 || ctx.Err() != nil {
 			return err
 		}
@@ -150,15 +152,16 @@ func (q *Queue) retryBusy(ctx context.Context, do func() error) error {
 	}
 }
 
-// locked runs do holding the cross-process write lock (SQLite only).
-func (q *Queue) locked(do func() error) error {
-	if q.w == nil {
+// locked runs do on this SQLite database's write turn (store.Gate), which
+// GORM's transactions take too.
+func (q *Queue) locked(ctx context.Context, do func() error) error {
+	if q.gate == nil {
 		return do()
 	}
-	if q.w.conn != nil {
-		q.w.acquire()
-		defer q.w.release()
+	if err := q.gate.Acquire(ctx); err != nil {
+		return err
 	}
+	defer q.gate.Release()
 	return do()
 }
 

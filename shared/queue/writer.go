@@ -5,9 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
-
-	"golang.org/x/sys/unix"
 
 	"gorm.io/gorm"
 )
@@ -16,18 +13,13 @@ import (
 // connection write at a time anyway, so the process funnels its queue
 // writes through a single pinned connection, in order, and keeps its
 // statements prepared: parsing SQL costs more than running these one-line
-// statements. Only other processes ever wait on SQLite's busy handler.
+// statements. Each write waits for the database's write turn (store.Gate),
+// shared with GORM's transactions and other processes, not on SQLite's busy
+// handler.
 type writer struct {
 	db    *gorm.DB
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
-	// lock is a file beside the database that writers of all processes
-	// flock around each write. SQLite's own busy handler sleeps and polls
-	// (1, 2, 5, 10… ms), so under contention the lock sits idle between a
-	// release and the next waiter's wake-up, and throughput collapses as
-	// processes are added. A kernel lock hands over at once, in order.
-	lock      *os.File
-	lockTried bool
 }
 
 // maxCachedStatements bounds the cache: batch statements vary in length.
@@ -46,41 +38,9 @@ func (w *writer) session(ctx context.Context) (*gorm.DB, error) {
 		}
 		w.conn, w.stmts = conn, map[string]*sql.Stmt{}
 	}
-	if !w.lockTried {
-		w.lockTried = true
-		w.lock = openLockFile(ctx, w.conn)
-	}
 	s := w.db.Session(&gorm.Session{NewDB: true, Context: ctx})
 	s.Statement.ConnPool = pinned{w}
 	return s, nil
-}
-
-// openLockFile opens <database>-writer.lock, or returns nil (no flock, only
-// SQLite's busy handler) for an in-memory database or a read-only folder.
-func openLockFile(ctx context.Context, conn *sql.Conn) *os.File {
-	file, err := sqliteFile(ctx, conn)
-	if err != nil || file == "" {
-		return nil
-	}
-	f, err := os.OpenFile(file+"-writer.lock", os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil
-	}
-	return f
-}
-
-// acquire takes the cross-process write lock; release gives it back.
-func (w *writer) acquire() {
-	if w.lock != nil {
-		for unix.Flock(int(w.lock.Fd()), unix.LOCK_EX) == unix.EINTR {
-		}
-	}
-}
-
-func (w *writer) release() {
-	if w.lock != nil {
-		_ = unix.Flock(int(w.lock.Fd()), unix.LOCK_UN)
-	}
 }
 
 // reset drops the connection after an error that may have broken it.

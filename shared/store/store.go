@@ -79,6 +79,16 @@ func Open(ctx context.Context, dsn string, opts Options) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening database %s: %w", path, err)
 	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("opening database %s: %w", path, err)
+	}
+	file, err := SQLiteFile(ctx, sqlDB)
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("opening database %s: %w", path, err)
+	}
+	installGate(db, sqlDB, file, opts.BusyTimeout)
 	return finishOpen(ctx, db, path, opts)
 }
 
@@ -158,13 +168,17 @@ func sqliteDSN(path string, opts Options) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Close closes the pool behind db.
+// Close closes the pool behind db (and its write gate's lock file).
 func Close(db *gorm.DB) error {
 	sqlDB, err := db.DB()
 	if err != nil {
 		return err
 	}
-	return sqlDB.Close()
+	err = sqlDB.Close()
+	if g := WriteGate(db); g != nil && g.lock != nil {
+		_ = g.lock.Close()
+	}
+	return err
 }
 
 // IsBusy reports whether err is a transient conflict that a caller may
