@@ -187,3 +187,39 @@ func TestRecordMovesAndTheirJournalAcrossStatementBatches(t *testing.T) {
 		}
 	}
 }
+
+func TestMissingFilesFindsTheMissingOfEveryPageByPath(t *testing.T) {
+	b := setup(t)
+	seen := b.seen(2*missingPage+1, 1000)
+	if _, err := UpsertFiles(b.db, b.lib.ID, seen); err != nil {
+		t.Fatal(err)
+	}
+	other, err := EnsureLibrary(b.db, b.lib.Path+"-other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := UpsertFiles(b.db, other.ID, []Seen{{Path: filepath.Join(other.Path, "a.nsp"), Size: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	calls := 0
+	missing, err := MissingFiles(b.db, b.lib.ID, func(p string) bool {
+		calls++
+		gone := calls%3 == 0 || calls == 2*missingPage+1 // some of each page, and the last one
+		if gone {
+			want = append(want, p)
+		}
+		return !gone
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != len(seen) {
+		t.Fatalf("exists called %d times for %d files", calls, len(seen))
+	}
+	var got []string
+	for _, f := range missing {
+		got = append(got, f.Path)
+	}
+	assertEqual(t, "missing paths", got, want)
+}
