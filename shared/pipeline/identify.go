@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"gorm.io/gorm"
+
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/identify"
 	"github.com/shelfhq/shelf/shared/queue"
@@ -233,28 +235,35 @@ func (t *tasks) addMissingAppsForTitle(ctx context.Context, job *queue.Job, a Ad
 }
 
 // ensureMissingApps records what the title database knows of the titles:
-// every released update version and each DLC at its latest version. Titles
-// it does not know are left as they are.
+// every released update version and each DLC at its latest version, a page
+// of titles at a time. Titles it does not know are left as they are.
 func (t *tasks) ensureMissingApps(ctx context.Context, job *queue.Job, titleIDs []string) (int, error) {
 	tdb, release, err := t.titles(ctx, job)
 	if err != nil {
 		return 0, err
 	}
 	defer release()
-	known := make([]catalog.KnownApps, 0, len(titleIDs))
-	for _, id := range titleIDs {
-		if _, ok := tdb.Title(id); !ok {
-			if _, ok := tdb.LatestVersion(id); !ok && len(tdb.DLCs(id)) == 0 {
-				continue
+	added := 0
+	known := make([]catalog.KnownApps, 0, min(len(titleIDs), titlePage))
+	err = t.byTitlePage(ctx, titleIDs, func(tx *gorm.DB, page []string) error {
+		known = known[:0]
+		for _, id := range page {
+			if _, ok := tdb.Title(id); !ok {
+				if _, ok := tdb.LatestVersion(id); !ok && len(tdb.DLCs(id)) == 0 {
+					continue
+				}
 			}
+			k := catalog.KnownApps{TitleID: id, DLCLatest: dlcLatest(tdb, id)}
+			for _, v := range tdb.Versions(id) {
+				k.UpdateVersions = append(k.UpdateVersions, v.Version)
+			}
+			known = append(known, k)
 		}
-		k := catalog.KnownApps{TitleID: id, DLCLatest: dlcLatest(tdb, id)}
-		for _, v := range tdb.Versions(id) {
-			k.UpdateVersions = append(k.UpdateVersions, v.Version)
-		}
-		known = append(known, k)
-	}
-	return catalog.AddMissingApps(t.db(ctx), known)
+		n, err := catalog.AddMissingApps(tx, known)
+		added += n
+		return err
+	})
+	return added, err
 }
 
 // dlcLatest maps each DLC of a title to its latest version.

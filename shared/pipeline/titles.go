@@ -3,6 +3,9 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"slices"
+
+	"gorm.io/gorm"
 
 	"github.com/shelfhq/shelf/shared/catalog"
 	"github.com/shelfhq/shelf/shared/identify"
@@ -54,20 +57,46 @@ func (t *tasks) updateTitlesForTitle(ctx context.Context, job *queue.Job, a Upda
 	return t.requestIndex(ctx, job)
 }
 
+// titlePage is how many titles add_missing_apps and update_titles look up
+// in the title database and hand to the catalog at a time: the facts of a
+// 100,000-title catalog built whole held ~11 MB (a DLC map per title).
+const titlePage = 500
+
+// byTitlePage calls do with consecutive pages of titlePage title ids, all in
+// one transaction, so that a step's writes still land together.
+func (t *tasks) byTitlePage(ctx context.Context, titleIDs []string, do func(tx *gorm.DB, page []string) error) error {
+	return t.db(ctx).Transaction(func(tx *gorm.DB) error {
+		for page := range slices.Chunk(titleIDs, titlePage) {
+			if err := do(tx, page); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // refreshTitles copies the titles' names and images from the title database
-// (for the titles it knows) and recomputes their flags, in one batch.
+// (for the titles it knows) and recomputes their flags, a page of titles at
+// a time.
 func (t *tasks) refreshTitles(ctx context.Context, job *queue.Job, titleIDs []string) (int, error) {
 	tdb, release, err := t.titles(ctx, job)
 	if err != nil {
 		return 0, err
 	}
 	defer release()
-	facts := make([]catalog.TitleFacts, len(titleIDs))
-	for i, id := range titleIDs {
-		info, known := tdb.Title(id)
-		latest, _ := tdb.LatestVersion(id)
-		facts[i] = catalog.TitleFacts{TitleID: id, Known: known, Name: info.Name, IconURL: info.IconURL,
-			BannerURL: info.BannerURL, LatestVersion: latest, DLCLatest: dlcLatest(tdb, id)}
-	}
-	return catalog.RefreshTitles(t.db(ctx), facts)
+	changed := 0
+	facts := make([]catalog.TitleFacts, 0, min(len(titleIDs), titlePage))
+	err = t.byTitlePage(ctx, titleIDs, func(tx *gorm.DB, page []string) error {
+		facts = facts[:0]
+		for _, id := range page {
+			info, known := tdb.Title(id)
+			latest, _ := tdb.LatestVersion(id)
+			facts = append(facts, catalog.TitleFacts{TitleID: id, Known: known, Name: info.Name, IconURL: info.IconURL,
+				BannerURL: info.BannerURL, LatestVersion: latest, DLCLatest: dlcLatest(tdb, id)})
+		}
+		n, err := catalog.RefreshTitles(tx, facts)
+		changed += n
+		return err
+	})
+	return changed, err
 }
