@@ -50,9 +50,10 @@ type Upserted struct {
 // the order of seen.
 func UpsertFiles(db *gorm.DB, libraryID int64, seen []Seen) ([]Upserted, error) {
 	out := make([]Upserted, 0, len(seen))
+	args := make([]any, 0, upsertFileArgs*min(len(seen), rowBatch))
 	err := db.Transaction(func(tx *gorm.DB) error {
 		for start := 0; start < len(seen); start += rowBatch {
-			part, err := upsertFiles(tx, libraryID, seen[start:min(start+rowBatch, len(seen))])
+			part, err := upsertFiles(tx, libraryID, seen[start:min(start+rowBatch, len(seen))], args[:0])
 			if err != nil {
 				return err
 			}
@@ -66,50 +67,79 @@ func UpsertFiles(db *gorm.DB, libraryID int64, seen []Seen) ([]Upserted, error) 
 	return out, nil
 }
 
-func upsertFiles(tx *gorm.DB, libraryID int64, seen []Seen) ([]Upserted, error) {
-	t := now()
-	values := make([]string, 0, len(seen))
-	args := make([]any, 0, 9*len(seen))
-	paths := make([]string, 0, len(seen))
-	dup := make(map[string]bool, len(seen))
-	for _, s := range seen {
-		path := filepath.Clean(s.Path)
-		if dup[path] {
-			continue // one row per path: a statement may not update a row twice
-		}
-		dup[path] = true
-		paths = append(paths, path)
-		folder, name, ext := splitPath(path)
-		values = append(values, "(?, ?, ?, ?, ?, ?, ?, FALSE, '', '', 0, ?, ?)")
-		args = append(args, libraryID, folder, name, ext, s.Size, s.Mtime.UnixMicro(), path, t, t)
-	}
-	var changed []File
-	if err := tx.Raw(`INSERT INTO files (library_id, folder, name, extension, size, mtime, path, identified,
+// upsertFileArgs is how many arguments upsertFilesStatement binds per row.
+const upsertFileArgs = 9
+
+// upsertFilesStatement writes the new and changed files and returns their
+// ids and creation times; the conflict update skips the unchanged ones.
+var upsertFilesStatement = rowsStatement{
+	head: `INSERT INTO files (library_id, folder, name, extension, size, mtime, path, identified,
 			identification_method, identification_error, identification_attempts, created_at, updated_at)
-		VALUES `+strings.Join(values, ", ")+`
+		VALUES `,
+	row: "(?, ?, ?, ?, ?, ?, ?, FALSE, '', '', 0, ?, ?)",
+	tail: `
 		ON CONFLICT (path) DO UPDATE SET
 			library_id = excluded.library_id, size = excluded.size, mtime = excluded.mtime,
 			identified = FALSE, identification_method = '', identification_error = '', identification_note = '',
 			identification_attempts = 0, updated_at = excluded.updated_at
 		WHERE files.size <> excluded.size OR files.mtime <> excluded.mtime
 			OR files.library_id <> excluded.library_id
-		RETURNING *`, args...).Scan(&changed).Error; err != nil {
+		RETURNING id, path, created_at`,
+}
+
+// upsertFiles is UpsertFiles for at most rowBatch files, with args (empty)
+// to bind them in. A written row is the file as seen with its
+// identification reset, so only its id and creation time are read back.
+func upsertFiles(tx *gorm.DB, libraryID int64, seen []Seen, args []any) ([]Upserted, error) {
+	written := now()
+	t, lib := any(written), any(libraryID) // boxed once, bound in every row
+	files := make([]File, 0, len(seen))
+	index := make(map[string]int, len(seen)) // path → files
+	for _, s := range seen {
+		path := filepath.Clean(s.Path)
+		if _, dup := index[path]; dup {
+			continue // one row per path: a statement may not update a row twice
+		}
+		index[path] = len(files)
+		f := s.File(libraryID)
+		f.UpdatedAt = written
+		files = append(files, f)
+		args = append(args, lib, f.Folder, f.Name, f.Extension, f.Size, f.Mtime, f.Path, t, t)
+	}
+	rows, err := upsertFilesStatement.query(tx, len(files), args)
+	if err != nil {
 		return nil, err
 	}
-	byPath := make(map[string]Upserted, len(paths))
-	ids := make([]int64, len(changed))
-	for i, f := range changed {
-		byPath[f.Path] = Upserted{File: f, Changed: true}
-		ids[i] = f.ID
+	changed := make([]bool, len(files))
+	var ids []int64
+	err = func() error {
+		defer rows.Close()
+		for rows.Next() {
+			var id, createdAt int64
+			var path string
+			if err := rows.Scan(&id, &path, &createdAt); err != nil {
+				return err
+			}
+			i, ok := index[path]
+			if !ok {
+				return fmt.Errorf("the upsert returned %s, which it was not given", path)
+			}
+			files[i].ID, files[i].CreatedAt, changed[i] = id, createdAt, true
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		return nil, err
 	}
 	if err := unlinkApps(tx, ids); err != nil {
 		return nil, err
 	}
-	if len(changed) < len(paths) { // the unchanged ones: the conflict update skipped them
+	if len(ids) < len(files) { // the unchanged ones: the conflict update skipped them
 		var unchanged []string
-		for _, p := range paths {
-			if _, ok := byPath[p]; !ok {
-				unchanged = append(unchanged, p)
+		for i, f := range files {
+			if !changed[i] {
+				unchanged = append(unchanged, f.Path)
 			}
 		}
 		rows, err := FilesByPaths(tx, unchanged)
@@ -117,13 +147,13 @@ func upsertFiles(tx *gorm.DB, libraryID int64, seen []Seen) ([]Upserted, error) 
 			return nil, err
 		}
 		for p, f := range rows {
-			byPath[p] = Upserted{File: f}
+			files[index[p]] = f
 		}
 	}
 	out := make([]Upserted, 0, len(seen))
 	for _, s := range seen {
-		if u, ok := byPath[filepath.Clean(s.Path)]; ok {
-			out = append(out, u)
+		if i, ok := index[filepath.Clean(s.Path)]; ok && files[i].ID != 0 {
+			out = append(out, Upserted{File: files[i], Changed: changed[i]})
 		}
 	}
 	return out, nil
@@ -253,12 +283,15 @@ func recordIdentifications(tx *gorm.DB, ids []Identification) (int, error) {
 	}
 	present := map[int64]bool{}
 	t := now()
+	var args []any
+	var updated []int64
 	for _, o := range order {
-		var updated []int64
-		if err := tx.Raw(`UPDATE files SET identified = ?, identification_method = ?, identification_error = ?,
-			identification_note = ?, identification_attempts = identification_attempts + 1, updated_at = ?
-			WHERE id IN ? RETURNING id`,
-			o.identified, o.method, o.error, o.note, t, groups[o]).Scan(&updated).Error; err != nil {
+		args = appendIDs(append(args[:0], o.identified, o.method, o.error, o.note, t), groups[o])
+		rows, err := recordOutcomeStatement.query(tx, len(groups[o]), args)
+		if err != nil {
+			return 0, err
+		}
+		if updated, err = scanIDs(rows, updated[:0]); err != nil {
 			return 0, err
 		}
 		for _, id := range updated {
@@ -298,6 +331,16 @@ func recordIdentifications(tx *gorm.DB, ids []Identification) (int, error) {
 	return len(present), ensureTitles(tx, apps)
 }
 
+// recordOutcomeStatement writes one outcome to the files with the ids of
+// its rows (at most rowBatch) and returns those still in the catalog.
+var recordOutcomeStatement = rowsStatement{
+	head: `UPDATE files SET identified = ?, identification_method = ?, identification_error = ?,
+			identification_note = ?, identification_attempts = identification_attempts + 1, updated_at = ?
+		WHERE id IN (`,
+	row:  "?",
+	tail: `) RETURNING id`,
+}
+
 // rowKey names an app row by its unique columns.
 type rowKey struct {
 	appID   string
@@ -315,22 +358,31 @@ func upsertOwnedApps(tx *gorm.DB, apps []AppRef) (map[rowKey]int64, error) {
 			unique = append(unique, a)
 		}
 	}
+	args := make([]any, 0, 4*min(len(unique), rowBatch))
 	for start := 0; start < len(unique); start += rowBatch {
 		part := unique[start:min(start+rowBatch, len(unique))]
-		values := make([]string, len(part))
-		args := make([]any, 0, 4*len(part))
-		for i, a := range part {
-			values[i] = "(?, ?, ?, TRUE, ?)"
+		args = args[:0]
+		for _, a := range part {
 			args = append(args, a.AppID, a.Version, a.Type, a.TitleID)
 		}
-		var rows []App
-		if err := tx.Raw(`INSERT INTO apps (app_id, version, type, owned, title_id) VALUES `+strings.Join(values, ", ")+`
-			ON CONFLICT (app_id, version) DO UPDATE SET type = excluded.type, title_id = excluded.title_id, owned = TRUE
-			RETURNING *`, args...).Scan(&rows).Error; err != nil {
+		rows, err := upsertOwnedAppsStatement.query(tx, len(part), args)
+		if err != nil {
 			return nil, err
 		}
-		for _, r := range rows {
-			out[rowKey{r.AppID, r.Version}] = r.ID
+		err = func() error {
+			defer rows.Close()
+			for rows.Next() {
+				var id int64
+				var k rowKey
+				if err := rows.Scan(&id, &k.appID, &k.version); err != nil {
+					return err
+				}
+				out[k] = id
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return nil, err
 		}
 	}
 	for k, id := range out {
@@ -341,6 +393,14 @@ func upsertOwnedApps(tx *gorm.DB, apps []AppRef) (map[rowKey]int64, error) {
 	return out, nil
 }
 
+var upsertOwnedAppsStatement = rowsStatement{
+	head: `INSERT INTO apps (app_id, version, type, owned, title_id) VALUES `,
+	row:  "(?, ?, ?, TRUE, ?)",
+	tail: `
+		ON CONFLICT (app_id, version) DO UPDATE SET type = excluded.type, title_id = excluded.title_id, owned = TRUE
+		RETURNING id, app_id, version`,
+}
+
 // link is a file_apps row: a file holds an app, found by method.
 type link struct {
 	fileID, appRowID int64
@@ -349,45 +409,43 @@ type link struct {
 
 // linkApps inserts file_apps rows.
 func linkApps(tx *gorm.DB, links []link) error {
-	for start := 0; start < len(links); start += chunkSize {
-		part := links[start:min(start+chunkSize, len(links))]
-		values := make([]string, len(part))
-		args := make([]any, 0, 3*len(part))
-		for i, l := range part {
-			values[i] = "(?, ?, ?)"
+	args := make([]any, 0, 3*min(len(links), chunkSize))
+	for part := range slices.Chunk(links, chunkSize) {
+		args = args[:0]
+		for _, l := range part {
 			args = append(args, l.fileID, l.appRowID, l.method)
 		}
-		if err := tx.Exec(`INSERT INTO file_apps (file_id, app_id, method) VALUES `+strings.Join(values, ", ")+`
-			ON CONFLICT DO NOTHING`, args...).Error; err != nil {
+		if _, err := linkAppsStatement.exec(tx, len(part), args); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+var linkAppsStatement = rowsStatement{
+	head: `INSERT INTO file_apps (file_id, app_id, method) VALUES `, row: "(?, ?, ?)", tail: ` ON CONFLICT DO NOTHING`,
+}
+
 // ensureTitles creates a titles row for each app's title that has none.
 func ensureTitles(tx *gorm.DB, apps []AppRef) error {
-	var titleIDs []string
+	var args []any
 	seen := map[string]bool{}
 	for _, a := range apps {
 		if !seen[a.TitleID] {
 			seen[a.TitleID] = true
-			titleIDs = append(titleIDs, a.TitleID)
+			args = append(args, a.TitleID)
 		}
 	}
-	for start := 0; start < len(titleIDs); start += chunkSize {
-		part := titleIDs[start:min(start+chunkSize, len(titleIDs))]
-		values := make([]string, len(part))
-		args := make([]any, len(part))
-		for i, id := range part {
-			values[i], args[i] = "(?)", id
-		}
-		if err := tx.Exec(`INSERT INTO titles (title_id) VALUES `+strings.Join(values, ", ")+`
-			ON CONFLICT (title_id) DO NOTHING`, args...).Error; err != nil {
+	for part := range slices.Chunk(args, chunkSize) {
+		if _, err := ensureTitlesStatement.exec(tx, len(part), part); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+var ensureTitlesStatement = rowsStatement{
+	head: `INSERT INTO titles (title_id) VALUES `, row: "(?)", tail: ` ON CONFLICT (title_id) DO NOTHING`,
 }
 
 // AppsOfFiles maps each of the files that holds apps to them, by app id and

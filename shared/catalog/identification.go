@@ -88,16 +88,30 @@ func validateApp(a AppRef) error {
 // row ids they pointed at.
 func deleteLinks(tx *gorm.DB, fileIDs []int64) ([]int64, error) {
 	var appIDs []int64
+	var args []any
 	err := chunks(fileIDs, func(part []int64) error {
-		var ids []int64
-		if err := tx.Raw(`DELETE FROM file_apps WHERE file_id IN ? RETURNING app_id`, part).Scan(&ids).Error; err != nil {
+		args = appendIDs(args[:0], part)
+		rows, err := deleteLinksStatement.query(tx, len(part), args)
+		if err != nil {
 			return err
 		}
-		appIDs = append(appIDs, ids...)
-		return nil
+		appIDs, err = scanIDs(rows, appIDs)
+		return err
 	})
 	slices.Sort(appIDs)
 	return slices.Compact(appIDs), err
+}
+
+var deleteLinksStatement = rowsStatement{
+	head: `DELETE FROM file_apps WHERE file_id IN (`, row: "?", tail: `) RETURNING app_id`,
+}
+
+// appendIDs appends ids to args, to bind them.
+func appendIDs(args []any, ids []int64) []any {
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return args
 }
 
 // unlinkApps removes the files' apps and updates those apps' ownership.
