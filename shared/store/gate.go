@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,6 +103,56 @@ type gatedPool struct {
 
 // GetDBConn lets gorm.DB.DB() find the *sql.DB.
 func (p gatedPool) GetDBConn() (*sql.DB, error) { return p.DB, nil }
+
+// ExecContext runs a statement outside a transaction on the turn: an Exec
+// writes (the organizer's journal, the api's session touches).
+func (p gatedPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := p.gate.Acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer p.gate.Release()
+	return p.DB.ExecContext(ctx, query, args...)
+}
+
+// QueryContext takes the turn for a query that writes (INSERT … RETURNING,
+// as GORM's Create is on SQLite), told by its first word, until the query
+// has run its first step; reading its rows goes on after. A write it misses
+// still works, on SQLite's busy handler.
+func (p gatedPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if !isWrite(query) {
+		return p.DB.QueryContext(ctx, query, args...)
+	}
+	if err := p.gate.Acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer p.gate.Release()
+	return p.DB.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext is QueryContext's for one row (GORM's Row, Scan of one).
+func (p gatedPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if !isWrite(query) {
+		return p.DB.QueryRowContext(ctx, query, args...)
+	}
+	if err := p.gate.Acquire(ctx); err != nil {
+		// database/sql builds no *sql.Row with an error: the query runs
+		// without the turn, on SQLite's busy handler.
+		return p.DB.QueryRowContext(ctx, query, args...)
+	}
+	defer p.gate.Release()
+	return p.DB.QueryRowContext(ctx, query, args...)
+}
+
+// isWrite reports whether a statement's first word makes it a write.
+func isWrite(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	for _, w := range []string{"INSERT", "UPDATE", "DELETE", "REPLACE"} {
+		if len(q) >= len(w) && strings.EqualFold(q[:len(w)], w) {
+			return true
+		}
+	}
+	return false
+}
 
 // BeginTx is gorm.ConnPoolBeginner's.
 func (p gatedPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (gorm.ConnPool, error) {

@@ -91,3 +91,18 @@ type rollBack struct{}
 func (rollBack) Error() string { return "roll back" }
 
 var errRollBack error = rollBack{}
+
+func TestWritesAreToldByTheirFirstWord(t *testing.T) {
+	for q, want := range map[string]bool{
+		"INSERT INTO t VALUES (1) RETURNING id": true,
+		"  update t SET n = 1":                  true,
+		"\n\tDELETE FROM t":                     true,
+		"REPLACE INTO t VALUES (1)":             true,
+		"SELECT * FROM t":                       false,
+		"WITH x AS (SELECT 1) SELECT * FROM x":  false,
+		"PRAGMA data_version":                   false,
+		"":                                      false,
+	} {
+		require.Equal(t, want, store.IsWrite(q), q)
+	}
+}

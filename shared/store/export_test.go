@@ -1,0 +1,4 @@
+package store
+
+// IsWrite is isWrite, for the tests.
+var IsWrite = isWrite
