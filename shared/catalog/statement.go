@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -58,7 +57,7 @@ func (s *rowsStatement) text(db *gorm.DB, n int) string {
 	b.WriteString(s.tail)
 	t = b.String()
 	if key.dialect == store.Postgres {
-		t = numberPlaceholders(t)
+		t = store.NumberPlaceholders(t)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -86,27 +85,6 @@ func statementContext(db *gorm.DB) context.Context {
 		return db.Statement.Context
 	}
 	return context.Background()
-}
-
-// numberPlaceholders turns the ? placeholders of query into $1, $2, …,
-// leaving question marks inside string literals alone.
-func numberPlaceholders(query string) string {
-	var b strings.Builder
-	n := 0
-	quoted := false
-	for _, r := range query {
-		switch {
-		case r == '\'':
-			quoted = !quoted
-		case r == '?' && !quoted:
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // scanIDs appends the single int64 column of each row to ids and closes

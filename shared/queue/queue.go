@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"math/rand/v2"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -190,26 +188,10 @@ func (q *Queue) queryRow(ctx context.Context, tx *gorm.DB, query string, args ..
 	return q.conn(tx).QueryRowContext(ctx, q.rebind(query), args...)
 }
 
-// rebind turns ? placeholders into $n for PostgreSQL, leaving question
-// marks inside string literals alone.
+// rebind turns ? placeholders into $n for PostgreSQL.
 func (q *Queue) rebind(query string) string {
 	if q.dialect != store.Postgres {
 		return query
 	}
-	var b strings.Builder
-	n := 0
-	quoted := false
-	for _, r := range query {
-		switch {
-		case r == '\'':
-			quoted = !quoted
-		case r == '?' && !quoted:
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return store.NumberPlaceholders(query)
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -195,4 +196,25 @@ func IsBusy(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked") ||
 		strings.Contains(s, "SQLITE_LOCKED")
+}
+
+// NumberPlaceholders turns the ? placeholders of query into PostgreSQL's $1,
+// $2, …, leaving question marks inside string literals alone.
+func NumberPlaceholders(query string) string {
+	var b strings.Builder
+	n := 0
+	quoted := false
+	for _, r := range query {
+		switch {
+		case r == '\'':
+			quoted = !quoted
+		case r == '?' && !quoted:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

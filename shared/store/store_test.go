@@ -107,3 +107,8 @@ func TestIsBusyRecognisesSQLiteLockErrors(t *testing.T) {
 	require.False(t, store.IsBusy(fmt.Errorf("no such table: x")))
 	require.False(t, store.IsBusy(nil))
 }
+
+func TestNumberPlaceholdersLeavesStringLiteralsAlone(t *testing.T) {
+	require.Equal(t, `SELECT $1, '?', 'it''s ?', $2 WHERE a = $3`,
+		store.NumberPlaceholders(`SELECT ?, '?', 'it''s ?', ? WHERE a = ?`))
+}
