@@ -146,20 +146,15 @@ func (q *Queue) prepare(p Params, parent *int64) (newTask, error) {
 	return t, nil
 }
 
-const insertColumns = `name, args, status, priority, run_after, max_attempts, dedup_key, unique_key, parent_id, created_at`
-
-func (t newTask) values() []any {
-	return []any{t.name, t.args, t.priority, t.runAfter, t.maxAttempts, t.dedupKey, t.uniqueKey, t.parentID, t.createdAt}
-}
-
-const insertPlaceholders = `(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`
-
 // insertOrFind inserts row unless its dedup or unique key is taken, in which
 // case it returns the task holding the key.
 func (q *Queue) insertOrFind(ctx context.Context, tx *gorm.DB, row newTask) (Enqueued, error) {
+	shape := shapeOf([]newTask{row})
+	insert := `INSERT INTO tasks (` + shape.columns() + `) VALUES ` + shape.placeholders() +
+		` ON CONFLICT DO NOTHING RETURNING ` + taskColumns
+	args := shape.appendValues(nil, row)
 	for attempt := 0; attempt < 5; attempt++ {
-		rows, err := q.query(ctx, tx, `INSERT INTO tasks (`+insertColumns+`) VALUES `+insertPlaceholders+
-			` ON CONFLICT DO NOTHING RETURNING `+taskColumns, row.values()...)
+		rows, err := q.query(ctx, tx, insert, args...)
 		if err != nil {
 			return Enqueued{}, fmt.Errorf("enqueueing %s: %w", row.name, err)
 		}
@@ -226,8 +221,8 @@ func (q *Queue) insertBatch(ctx context.Context, tx *gorm.DB, rows []newTask) (i
 	return created, nil
 }
 
-// batchShape is which optional columns a batch statement binds: unique_key
-// and parent_id only when a row of its chunk has one, and status never (its
+// batchShape is which optional columns an insert of tasks binds: unique_key
+// and parent_id only when one of its rows has one, and status never (its
 // default is pending). Every placeholder costs SQLite's parser and
 // glebarez's binding, which looks each one up among all the arguments, on
 // every statement: a batch enqueue binds 7 per row instead of 9.
