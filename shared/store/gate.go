@@ -43,20 +43,32 @@ func WriteGate(db *gorm.DB) *Gate {
 
 // Acquire waits for the turn, at most the busy timeout.
 func (g *Gate) Acquire(ctx context.Context) error {
-	t := time.NewTimer(g.timeout)
-	defer t.Stop()
 	select {
-	case g.turn <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return ErrGateTimeout
+	case g.turn <- struct{}{}: // free: no timer on every write
+	default:
+		if err := g.wait(ctx); err != nil {
+			return err
+		}
 	}
 	if g.lock != nil {
 		for unix.Flock(int(g.lock.Fd()), unix.LOCK_EX) == unix.EINTR {
 		}
 	}
 	return nil
+}
+
+// wait waits for the turn within this process.
+func (g *Gate) wait(ctx context.Context) error {
+	t := time.NewTimer(g.timeout)
+	defer t.Stop()
+	select {
+	case g.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return ErrGateTimeout
+	}
 }
 
 // Release gives the turn back.
